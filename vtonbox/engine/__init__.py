@@ -1,0 +1,2 @@
+"""Engine components: hooks (distillation, schedule switches, visualisation)."""
+from . import hooks  # noqa: F401

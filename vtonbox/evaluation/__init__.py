@@ -1,0 +1,2 @@
+"""Evaluation: metrics registered in ``METRICS``."""
+from . import metrics  # noqa: F401

@@ -1,0 +1,1 @@
+"""vtonbox.models.data_preprocessors."""

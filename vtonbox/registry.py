@@ -1,0 +1,46 @@
+"""Registries of vtonbox, one per kind of buildable object.
+
+Each node is a child of the MMEngine root registry of the same kind, so MMEngine's
+Runner finds vtonbox modules under the default scope ``vtonbox`` and still falls back
+to MMEngine's own (e.g. ``Adam``, ``LoggerHook``). ``locations`` names the packages
+that are imported lazily the first time a registry is searched, so a config builds
+without the caller importing anything first.
+"""
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import Registry
+
+#: Networks, losses, parsers, data preprocessors and try-on algorithms.
+MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['vtonbox.models'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['vtonbox.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['vtonbox.datasets'])
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['vtonbox.datasets.transforms'])
+METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['vtonbox.evaluation'])
+EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['vtonbox.evaluation'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['vtonbox.engine'])
+VISUALIZERS = Registry(
+    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['vtonbox.visualization'])
+VISBACKENDS = Registry(
+    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['vtonbox.visualization'])
+OPTIM_WRAPPERS = Registry(
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['vtonbox.engine'])
+PARAM_SCHEDULERS = Registry(
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['vtonbox.engine'])
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['vtonbox.engine'])
+
+__all__ = [
+    'MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'METRICS', 'EVALUATOR', 'HOOKS',
+    'VISUALIZERS', 'VISBACKENDS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'RUNNERS'
+]
