@@ -1,2 +1,2 @@
-"""Engine components: hooks (distillation, schedule switches, visualisation)."""
-from . import hooks  # noqa: F401
+"""Engine components: hooks, optimizer wrappers, and the tools' launch logic."""
+from . import hooks, optimizers  # noqa: F401

@@ -1,0 +1,35 @@
+# Two ways in: `make demo` (the whole pipeline on synthetic data) and `make test`.
+# Both install into .venv first when needed.
+PYTHON_BOOTSTRAP ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.vtonbox-installed
+TORCH_PINS := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: install test demo lint clean
+
+install: $(STAMP)
+
+$(STAMP): setup.py requirements/runtime.txt requirements/tests.txt
+	@test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v 'is ignored' || true
+	# torch first, pinned, so that nothing below pulls another build
+	$(PY) -m pip install -q $(TORCH_PINS) 2>&1 | grep -v 'is ignored' || true
+	$(PY) -m pip install -q $(TORCH_PINS) -r requirements/runtime.txt -r requirements/tests.txt 2>&1 | grep -v 'is ignored' || true
+	$(PY) -m pip install -q --no-deps -e . 2>&1 | grep -v 'is ignored' || true
+	$(PY) -c "import torch, torchvision, mmengine, mmcv.transforms, cv2, skimage, pytorch_fid, vtonbox; print('vtonbox', vtonbox.__version__, 'torch', torch.__version__)"
+	@touch $(STAMP)
+
+# pytest exits 5 when it collected no test: that is a failure here.
+test: install
+	@$(PY) -m pytest tests -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo 'pytest collected no test: failing' >&2; exit 1; fi; exit $$rc
+
+demo: install
+	$(PY) tools/misc/list_modules.py
+
+lint: install
+	$(PY) -m ruff check vtonbox tools tests configs
+
+clean:
+	rm -rf work_dirs .pytest_cache

@@ -1,0 +1,24 @@
+"""Shared test fixtures and paths."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOY_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'toy')
+
+
+def tool_env(extra_pythonpath=()):
+    """Environment for running a tool in a subprocess with the test's interpreter."""
+    env = dict(os.environ)
+    paths = [REPO_ROOT, *extra_pythonpath, env.get('PYTHONPATH', '')]
+    env['PYTHONPATH'] = os.pathsep.join(p for p in paths if p)
+    env['PYTHON'] = sys.executable
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
+
+
+@pytest.fixture
+def repo_root():
+    return REPO_ROOT

@@ -1,0 +1,19 @@
+"""List every module registered in vtonbox's registries (what configs can name)."""
+from vtonbox import registry
+from vtonbox.utils import register_all_modules
+
+#: Registries worth listing to a user, in display order.
+REGISTRY_NAMES = ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS',
+                  'OPTIM_WRAPPERS')
+
+
+def main():
+    register_all_modules()
+    for name in REGISTRY_NAMES:
+        node = getattr(registry, name)
+        modules = sorted(node.module_dict)
+        print(f'{name} ({len(modules)}): {", ".join(modules) if modules else "-"}')
+
+
+if __name__ == '__main__':
+    main()

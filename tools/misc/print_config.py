@@ -1,0 +1,20 @@
+"""Print a config with every ``_base_`` resolved: ``python tools/misc/print_config.py CONFIG``."""
+import argparse
+
+from mmengine.config import DictAction
+
+from vtonbox.engine.launch import load_config
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Print the resolved config')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries before printing')
+    args = parser.parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    print(cfg.pretty_text)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,93 @@
+"""Shared logic of ``tools/train.py`` and ``tools/test.py``: config merging and
+distributed start-up, kept in the package so the tools stay thin.
+
+Distributed runs on CPU use gloo. MMEngine's ``pytorch`` launcher would call
+``torch.cuda.set_device`` and its DDP wrapper would pass ``device_ids=[LOCAL_RANK]``,
+both of which fail without a GPU, so for gloo we initialise the process group
+ourselves before the Runner (which then skips its own ``init_dist``) and wrap the
+model with ``device_ids=None``. NCCL on GPU is left entirely to MMEngine.
+"""
+import os
+import os.path as osp
+from typing import Optional
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+
+#: Launchers accepted by the tools (as in MMEngine).
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file with a clear error when it does not exist."""
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'Config file not found: {config}')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def default_work_dir(config: str) -> str:
+    """``work_dirs/<config name>`` as in OpenMMLab tools."""
+    return osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch every optimizer wrapper of ``cfg`` to mixed precision.
+
+    GPU: MMEngine's ``AmpOptimWrapper`` (dynamic loss scale). CPU: bf16 autocast
+    through :class:`CPUAutocastOptimWrapper`. Handles a single wrapper and a dict of
+    named wrappers (several optimizers, ``OptimWrapperDict``).
+    """
+    amp_type = 'AmpOptimWrapper' if torch.cuda.is_available() else 'CPUAutocastOptimWrapper'
+    optim_wrapper = cfg.get('optim_wrapper')
+    if optim_wrapper is None:
+        raise ValueError('--amp needs an `optim_wrapper` in the config')
+    wrappers = [optim_wrapper] if 'type' in optim_wrapper or 'optimizer' in optim_wrapper \
+        else [w for w in optim_wrapper.values() if isinstance(w, dict)]
+    for wrapper in wrappers:
+        if wrapper.get('type', 'OptimWrapper') in ('OptimWrapper', 'AmpOptimWrapper',
+                                                  'CPUAutocastOptimWrapper'):
+            wrapper['type'] = amp_type
+            if amp_type == 'AmpOptimWrapper':
+                wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def setup_launcher(cfg: Config, launcher: str) -> None:
+    """Record the launcher and prepare a gloo process group when needed."""
+    if launcher not in LAUNCHERS:
+        raise ValueError(f'Unknown launcher {launcher!r}; choose one of {LAUNCHERS}')
+    cfg.launcher = launcher
+    if launcher == 'none':
+        return
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl')
+    if backend == 'nccl' and not torch.cuda.is_available():
+        raise RuntimeError(
+            'Distributed backend is nccl but no CUDA device is available; on CPU run with '
+            '--cfg-options env_cfg.dist_cfg.backend=gloo')
+    if backend == 'gloo' and launcher == 'pytorch':
+        init_gloo_process_group()
+        wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+        wrapper['device_ids'] = None
+        cfg.model_wrapper_cfg = wrapper
+
+
+def init_gloo_process_group() -> None:
+    """Initialise gloo from the torchrun environment variables (once)."""
+    if dist.is_initialized():
+        return
+    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher pytorch needs the torchrun environment variables '
+                           f'{missing}; start with tools/dist_train.sh or torchrun')
+    dist.init_process_group('gloo')
+
+
+def teardown_launcher() -> None:
+    """Destroy a process group we created; gloo aborts at exit otherwise."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+

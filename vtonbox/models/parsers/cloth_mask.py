@@ -1,0 +1,324 @@
+"""ClothMaskParser: the mask of an in-shop garment photo, without learning.
+
+Product photos show one garment on a plain studio background. The background colour
+is estimated from the image border, every pixel gets its colour distance to the
+background, and the garment is the largest connected region that stands out from the
+background noise, with its holes filled (VITON cloth masks are filled silhouettes).
+
+Steps:
+    1. Background colours: k-means (deterministic, at most ``max_background_clusters``)
+       on the pixels of a border band; clusters holding at least
+       ``min_cluster_fraction`` of the band are background, each represented by the
+       median of its pixels (several clusters cover gradients and two-tone studios).
+    2. Distance map: CIE Lab distance (Delta E 76) to the nearest background colour.
+    3. Thresholds: a conservative low threshold from the border noise
+       (median + ``noise_sigmas`` robust sigmas, at least ``min_color_distance``) keeps
+       faint garments (white on white); an Otsu threshold on the distance map gives the
+       confident pixels. A region is kept only if it contains confident pixels.
+    4. Morphology with kernels scaled to the image size (open removes specks, close
+       bridges gaps in faint outlines), largest connected component, hole filling by
+       flood fill from the border.
+    5. Boundary refinement: near the outline, a pixel stays garment only if its RGB
+       distance to the background is at least ``coverage_threshold`` of the largest
+       distance in its neighbourhood. Anti-aliasing and JPEG blur mix colours linearly
+       in RGB, so this places the outline where the garment covers half of a pixel and
+       drops JPEG ringing around it.
+
+Limits: a garment whose colour stays within the background noise (about
+``min_color_distance`` Delta E) everywhere, with no outline or shadow, cannot be told
+apart from the background; true holes in a garment are filled; garment colours that
+cover more than ``min_cluster_fraction`` of the border band are taken as background.
+"""
+from typing import List, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+
+from vtonbox.registry import MODELS
+
+#: Scale from the median absolute deviation to the standard deviation of a Gaussian.
+MAD_TO_SIGMA = 1.4826
+#: Bins of the histogram that Otsu's method thresholds.
+OTSU_LEVELS = 255
+
+
+def _odd_kernel(size: float, minimum: int) -> np.ndarray:
+    """Elliptic structuring element with an odd side of at least ``minimum``."""
+    side = max(minimum, int(round(size)))
+    side += 1 - side % 2
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+
+
+def border_band(image: np.ndarray, width: int) -> np.ndarray:
+    """Pixels of the band of ``width`` pixels along the four image sides.
+
+    Args:
+        image (np.ndarray): (H, W, C).
+        width (int): band width in pixels.
+
+    Returns:
+        np.ndarray: (M, C), every band pixel once.
+    """
+    inner = np.ones(image.shape[:2], dtype=bool)
+    inner[width:-width, width:-width] = False
+    return image[inner]
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Fill the background regions of a {0, 255} mask that do not touch the border.
+
+    The mask is padded with a background frame, so one flood fill from a corner reaches
+    every border-connected background region, whatever touches the border.
+    """
+    padded = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    reached = padded.copy()
+    flood_mask = np.zeros((padded.shape[0] + 2, padded.shape[1] + 2), np.uint8)
+    cv2.floodFill(reached, flood_mask, (0, 0), 255)
+    holes = reached[1:-1, 1:-1] == 0
+    return np.where(holes, np.uint8(255), mask)
+
+
+def largest_component(mask: np.ndarray, seeds: np.ndarray = None) -> np.ndarray:
+    """Keep the largest 8-connected component of a {0, 255} mask.
+
+    Args:
+        mask (np.ndarray): (H, W) uint8 in {0, 255}.
+        seeds (np.ndarray, optional): (H, W) bool; when given, only components that
+            contain a seed pixel compete (hysteresis), if any does.
+
+    Returns:
+        np.ndarray: (H, W) uint8 in {0, 255}; all zero for an empty mask.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.zeros_like(mask)
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.int64)
+    if seeds is not None:
+        seeded = np.zeros(count, dtype=bool)
+        seeded[np.unique(labels[seeds])] = True
+        if seeded[1:].any():
+            areas = np.where(seeded[1:], areas, -1)
+    keep = 1 + int(np.argmax(areas))
+    return np.where(labels == keep, np.uint8(255), np.uint8(0))
+
+
+def nearest_distance(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every pixel to its nearest centre.
+
+    Args:
+        pixels (np.ndarray): (..., 3) float32.
+        centres (np.ndarray): (K, 3) float32.
+
+    Returns:
+        np.ndarray: (...) float32.
+    """
+    diff = pixels[..., None, :] - centres
+    return np.sqrt(np.einsum('...kc,...kc->...k', diff, diff).min(axis=-1))
+
+
+@MODELS.register_module()
+class ClothMaskParser:
+    """Mask of a product garment photo on a plain background (no learning).
+
+    Example:
+        >>> parser = ClothMaskParser()
+        >>> mask = parser(cloth_rgb)  # (H, W, 3) uint8 -> (H, W) uint8 in {0, 255}
+
+    Args:
+        border_ratio (float): width of the border band used to estimate the
+            background, as a fraction of the shorter image side (at least 2 px).
+        max_background_clusters (int): most background colours to find (k of k-means).
+        min_cluster_fraction (float): share of the border band a colour cluster needs to
+            count as background; smaller clusters are garment parts touching the border.
+        kmeans_iters (int): Lloyd iterations of the border k-means.
+        noise_sigmas (float): the low threshold is this many robust sigmas of the border
+            distances above their median.
+        min_color_distance (float): floor of the low threshold, in Delta E (Lab).
+        open_ratio (float): side of the opening kernel / shorter image side.
+        close_ratio (float): side of the closing kernel / shorter image side.
+        refine_ratio (float): width of the refined outline band / shorter image side.
+        coverage_threshold (float): fraction of the local garment contrast a pixel of the
+            outline band needs to stay garment (0.5 = half covered).
+    """
+
+    def __init__(self,
+                 border_ratio: float = 0.02,
+                 max_background_clusters: int = 3,
+                 min_cluster_fraction: float = 0.2,
+                 kmeans_iters: int = 10,
+                 noise_sigmas: float = 6.0,
+                 min_color_distance: float = 2.0,
+                 open_ratio: float = 0.01,
+                 close_ratio: float = 0.03,
+                 refine_ratio: float = 0.015,
+                 coverage_threshold: float = 0.5) -> None:
+        if max_background_clusters < 1:
+            raise ValueError(
+                f'max_background_clusters must be >= 1, got {max_background_clusters}')
+        if not 0.0 < min_cluster_fraction <= 1.0:
+            raise ValueError(
+                f'min_cluster_fraction must be in (0, 1], got {min_cluster_fraction}')
+        if not 0.0 < coverage_threshold < 1.0:
+            raise ValueError(f'coverage_threshold must be in (0, 1), got {coverage_threshold}')
+        self.border_ratio = border_ratio
+        self.max_background_clusters = max_background_clusters
+        self.min_cluster_fraction = min_cluster_fraction
+        self.kmeans_iters = kmeans_iters
+        self.noise_sigmas = noise_sigmas
+        self.min_color_distance = min_color_distance
+        self.open_ratio = open_ratio
+        self.close_ratio = close_ratio
+        self.refine_ratio = refine_ratio
+        self.coverage_threshold = coverage_threshold
+
+    def __call__(
+        self, image: Union[np.ndarray, Sequence[np.ndarray]]
+    ) -> Union[np.ndarray, List[np.ndarray]]:
+        """Mask one image or each image of a list.
+
+        Args:
+            image (np.ndarray | list[np.ndarray]): (H, W, 3) uint8 RGB, or (H, W) uint8
+                grayscale (converted to RGB); or a list of such arrays.
+
+        Returns:
+            np.ndarray | list[np.ndarray]: (H, W) uint8 in {0, 255} (255 = garment),
+            one per input image.
+        """
+        if isinstance(image, (list, tuple)):
+            return [self.parse(item) for item in image]
+        return self.parse(image)
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(max_background_clusters='
+                f'{self.max_background_clusters}, min_color_distance={self.min_color_distance}, '
+                f'coverage_threshold={self.coverage_threshold})')
+
+    @staticmethod
+    def check_image(image: np.ndarray) -> np.ndarray:
+        """Validate the input and return it as (H, W, 3) uint8 RGB."""
+        if not isinstance(image, np.ndarray):
+            raise TypeError(f'image must be a numpy array, got {type(image).__name__}')
+        if image.dtype != np.uint8:
+            raise TypeError(f'image must be uint8 in [0, 255], got dtype {image.dtype}')
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=2)
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(
+                f'image must have shape (H, W, 3) (RGB) or (H, W), got {image.shape}')
+        if min(image.shape[:2]) < 8:
+            raise ValueError(f'image sides must be at least 8 pixels, got {image.shape[:2]}')
+        return image
+
+    def parse(self, image: np.ndarray) -> np.ndarray:
+        """Mask of one garment photo.
+
+        Args:
+            image (np.ndarray): (H, W, 3) uint8 RGB or (H, W) uint8 grayscale.
+
+        Returns:
+            np.ndarray: (H, W) uint8 in {0, 255}.
+        """
+        rgb = np.ascontiguousarray(self.check_image(image)).astype(np.float32)
+        lab = cv2.cvtColor(rgb / 255.0, cv2.COLOR_RGB2Lab)
+        side = min(rgb.shape[:2])
+        band = max(2, int(round(self.border_ratio * side)))
+        centres_lab, centres_rgb, border_distance = self.background_colors(
+            border_band(lab, band), border_band(rgb, band))
+        distance_lab = nearest_distance(lab, centres_lab)
+        low, high = self.thresholds(distance_lab, border_distance)
+        mask = np.where(distance_lab > low, np.uint8(255), np.uint8(0))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _odd_kernel(self.close_ratio * side, 3))
+        mask = fill_holes(largest_component(mask, seeds=(mask > 0) & (distance_lab > high)))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _odd_kernel(self.open_ratio * side, 3))
+        mask = largest_component(mask)
+        mask = self.refine_outline(mask, nearest_distance(rgb, centres_rgb), side)
+        return fill_holes(largest_component(mask))
+
+    def background_colors(self, border_lab: np.ndarray,
+                          border_rgb: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Background colours from the border band by k-means.
+
+        Initial centres are lightness quantiles of the band, so the result is
+        deterministic. Clusters below ``min_cluster_fraction`` of the band are dropped,
+        the largest one is always kept; each is summarised by the median of its pixels.
+
+        Args:
+            border_lab (np.ndarray): (M, 3) Lab band pixels.
+            border_rgb (np.ndarray): (M, 3) RGB band pixels (same order).
+
+        Returns:
+            tuple: Lab centres (K, 3), RGB centres (K, 3), and the Lab distances (M',) of
+            the band pixels of the kept clusters to their nearest centre.
+        """
+        count = border_lab.shape[0]
+        clusters = min(self.max_background_clusters, count)
+        order = np.argsort(border_lab[:, 0], kind='stable')
+        quantiles = ((np.arange(clusters) + 0.5) / clusters * count).astype(np.int64)
+        centres = border_lab[order[quantiles]].copy()
+        for _ in range(self.kmeans_iters):
+            assign = self._assign(border_lab, centres)
+            sizes = np.bincount(assign, minlength=clusters)[:, None]
+            sums = np.stack([np.bincount(assign, weights=border_lab[:, c], minlength=clusters)
+                             for c in range(border_lab.shape[1])], axis=1)
+            centres = np.where(sizes > 0, sums / np.maximum(sizes, 1), centres)
+        assign = self._assign(border_lab, centres)
+        sizes = np.bincount(assign, minlength=clusters)
+        kept = np.flatnonzero(sizes >= self.min_cluster_fraction * count)
+        if kept.size == 0:
+            kept = np.array([int(np.argmax(sizes))])
+        members = [assign == k for k in kept]
+        centres_lab = np.stack([np.median(border_lab[m], axis=0) for m in members])
+        centres_rgb = np.stack([np.median(border_rgb[m], axis=0) for m in members])
+        background = np.any(np.stack(members), axis=0)
+        border_distance = nearest_distance(border_lab[background], centres_lab)
+        return (centres_lab.astype(np.float32), centres_rgb.astype(np.float32),
+                border_distance)
+
+    @staticmethod
+    def _assign(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+        diff = points[:, None, :] - centres[None]
+        return np.einsum('mkc,mkc->mk', diff, diff).argmin(axis=1)
+
+    def thresholds(self, distance: np.ndarray,
+                   border_distance: np.ndarray) -> Tuple[float, float]:
+        """Low (noise) and high (Otsu) thresholds on the Lab distance map.
+
+        Args:
+            distance (np.ndarray): (H, W) Delta E to the background.
+            border_distance (np.ndarray): (M,) Delta E of background border pixels.
+
+        Returns:
+            tuple[float, float]: ``(low, high)`` with ``high >= low``.
+        """
+        median = float(np.median(border_distance))
+        sigma = MAD_TO_SIGMA * float(np.median(np.abs(border_distance - median)))
+        low = max(self.min_color_distance, median + self.noise_sigmas * sigma)
+        peak = float(distance.max())
+        if peak <= low:
+            return low, low
+        scaled = np.round(distance * (OTSU_LEVELS / peak)).astype(np.uint8)
+        otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        return low, max(low, float(otsu) * peak / OTSU_LEVELS)
+
+    def refine_outline(self, mask: np.ndarray, distance_rgb: np.ndarray,
+                       side: int) -> np.ndarray:
+        """Move the outline to where the garment covers ``coverage_threshold`` of a pixel.
+
+        Only pixels of the band of width ``refine_ratio * side`` inside the outline are
+        tested, against the largest RGB distance in a window of the same radius.
+
+        Args:
+            mask (np.ndarray): (H, W) uint8 {0, 255} filled garment region.
+            distance_rgb (np.ndarray): (H, W) RGB distance to the background.
+            side (int): shorter image side.
+
+        Returns:
+            np.ndarray: (H, W) uint8 {0, 255}.
+        """
+        radius = max(1, int(round(self.refine_ratio * side)))
+        window = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+        inner = cv2.erode(mask, window, borderType=cv2.BORDER_REPLICATE)
+        outline_band = (mask > 0) & (inner == 0)
+        local_peak = cv2.dilate(np.where(mask > 0, distance_rgb, 0).astype(np.float32), window)
+        drop = outline_band & (distance_rgb < self.coverage_threshold * local_peak)
+        return np.where(drop, np.uint8(0), mask)
