@@ -1,1 +1,4 @@
-"""vtonbox.models.data_preprocessors."""
+"""Data preprocessors: collate output -> model inputs on the right device."""
+from .tryon_data_preprocessor import TryOnDataPreprocessor
+
+__all__ = ['TryOnDataPreprocessor']

@@ -21,6 +21,8 @@ SCALE = 2
 BASE_NUM_DOWNS = 5
 #: Residual blocks after each down / up conv.
 RES_BLOCKS_PER_STAGE = 2
+#: Norm layer of the reference (SyncBN conversion happens at the runner level).
+DEFAULT_NORM_CFG = dict(type='BN')
 
 
 def _conv3x3(in_channels: int, out_channels: int, stride: int = 1,
@@ -29,27 +31,26 @@ def _conv3x3(in_channels: int, out_channels: int, stride: int = 1,
                      padding=KERNEL_SIZE // 2, bias=bias)
 
 
-def _norm(norm_cfg: Optional[dict], channels: int) -> Optional[nn.Module]:
-    return None if norm_cfg is None else build_norm_layer(norm_cfg, channels)[1]
+def _norm(norm_cfg: Optional[dict], channels: int) -> nn.Module:
+    return build_norm_layer(norm_cfg or DEFAULT_NORM_CFG, channels)[1]
 
 
 class ResidualBlock(nn.Module):
     """``relu(x + norm(conv(relu(norm(conv(x))))))`` with bias-free 3x3 convs.
 
     Keys: ``block.0`` conv, ``block.1`` norm, ``block.3`` conv, ``block.4`` norm (as
-    upstream; without a norm the block is conv, ReLU, conv).
+    upstream).
 
     Args:
         channels (int): input and output channels.
-        norm_cfg (dict | None): norm layer config, e.g. ``dict(type='BN')``.
+        norm_cfg (dict, optional): norm layer config; ``dict(type='BN')`` when None.
     """
 
-    def __init__(self, channels: int, norm_cfg: Optional[dict] = dict(type='BN')):
+    def __init__(self, channels: int, norm_cfg: Optional[dict] = None):
         super().__init__()
-        layers = [_conv3x3(channels, channels), _norm(norm_cfg, channels),
-                  nn.ReLU(inplace=True), _conv3x3(channels, channels),
-                  _norm(norm_cfg, channels)]
-        self.block = nn.Sequential(*[layer for layer in layers if layer is not None])
+        self.block = nn.Sequential(
+            _conv3x3(channels, channels), _norm(norm_cfg, channels), nn.ReLU(inplace=True),
+            _conv3x3(channels, channels), _norm(norm_cfg, channels))
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -76,14 +77,14 @@ class ResUnetSkipConnectionBlock(nn.Module):
             when None.
         submodule (nn.Module | None): the next inner level; None for the innermost.
         outermost (bool): the top level (no skip concat, no output norm/activation).
-        norm_cfg (dict | None): norm layer config.
+        norm_cfg (dict, optional): norm layer config; ``dict(type='BN')`` when None.
         conv_bias (bool): bias on the down/up convs. Upstream uses a bias only with
             InstanceNorm, so False for the BatchNorm models.
     """
 
     def __init__(self, outer_channels: int, inner_channels: int,
                  in_channels: Optional[int] = None, submodule: Optional[nn.Module] = None,
-                 outermost: bool = False, norm_cfg: Optional[dict] = dict(type='BN'),
+                 outermost: bool = False, norm_cfg: Optional[dict] = None,
                  conv_bias: bool = False):
         super().__init__()
         self.outermost = outermost
@@ -107,7 +108,7 @@ class ResUnetSkipConnectionBlock(nn.Module):
             up += [_norm(norm_cfg, outer_channels), nn.ReLU(inplace=True)]
             up += res_blocks(outer_channels)
         middle = [] if innermost else [submodule]
-        self.model = nn.Sequential(*[m for m in down + middle + up if m is not None])
+        self.model = nn.Sequential(*(down + middle + up))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (Tensor): (N, C_in, H, W) -> (N, outer, H, W) outermost, else (N, 2*outer, H, W)."""
@@ -132,15 +133,15 @@ class ResUnetGenerator(nn.Module):
         out_channels (int): 4 = rendered RGB 3 + composition mask logit 1.
         num_downs (int): number of stride-2 levels (>= 5; extra levels are 8ngf->8ngf).
         ngf (int): channels of the first level.
-        norm_cfg (dict | None): norm layer config; ``dict(type='BN')`` as upstream
-            (convert to SyncBN at the runner level for DDP).
+        norm_cfg (dict, optional): norm layer config; None means ``dict(type='BN')`` as
+            upstream (convert to SyncBN at the runner level for DDP).
         conv_bias (bool): bias on the U-Net down/up convs (upstream: only with
             InstanceNorm).
     """
 
     def __init__(self, in_channels: int = 7, out_channels: int = 4,
                  num_downs: int = BASE_NUM_DOWNS, ngf: int = 64,
-                 norm_cfg: Optional[dict] = dict(type='BN'), conv_bias: bool = False):
+                 norm_cfg: Optional[dict] = None, conv_bias: bool = False):
         super().__init__()
         if num_downs < BASE_NUM_DOWNS:
             raise ValueError(f'num_downs must be >= {BASE_NUM_DOWNS}, got {num_downs}')

@@ -6,7 +6,8 @@ better than the student (:func:`teacher_better_gate`). Every level is normalised
 the number of gated samples ``n = max(sum(gate), 1)``; no batch or image size is
 assumed (upstream reshaped with a hard-coded batch size and 256x192).
 """
-from typing import Optional, Sequence
+from abc import ABCMeta, abstractmethod
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -47,7 +48,7 @@ def teacher_better_gate(teacher_warped: torch.Tensor, student_warped: torch.Tens
     return (teacher_error < student_error).float()
 
 
-class _GatedLevelDistillation(nn.Module):
+class _GatedLevelDistillation(nn.Module, metaclass=ABCMeta):
     """Shared level selection, weighting and gated normalisation."""
 
     def __init__(self, levels: Optional[Sequence[int]], level_weights: Sequence[float],
@@ -60,9 +61,10 @@ class _GatedLevelDistillation(nn.Module):
         self.level_weights = tuple(float(w) for w in level_weights)
         self.loss_weight = loss_weight
 
-    def level_distance(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
-        """Per-sample summed distance (N,) and the per-sample normaliser (a number)."""
-        raise NotImplementedError
+    @abstractmethod
+    def level_distance(self, student: torch.Tensor,
+                       teacher: torch.Tensor) -> Tuple[torch.Tensor, int]:
+        """Per-sample summed distance (N,) and its per-sample normaliser."""
 
     def forward(self, student: Sequence[torch.Tensor], teacher: Sequence[torch.Tensor],
                 gate: Optional[torch.Tensor] = None) -> torch.Tensor:

@@ -5,7 +5,6 @@ downloaded: pass ``weights=<path>`` or put the file in the torch hub cache
 (``<torch.hub.get_dir()>/checkpoints/``). The network is frozen and kept out of the
 owner's ``state_dict`` (it comes from that file, not from training checkpoints).
 """
-import itertools
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -14,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from vtonbox.registry import MODELS
+from vtonbox.utils.frozen import FrozenModule
 
 #: torchvision's ImageNet VGG19 checkpoint.
 VGG19_WEIGHTS_FILE = 'vgg19-dcbb9e9d.pth'
@@ -112,7 +112,7 @@ def load_vgg19_features(features: nn.Sequential, path: str) -> None:
     features.load_state_dict(selected)
 
 
-class FrozenVGG19(nn.Module):
+class FrozenVGG19(FrozenModule):
     """Frozen VGG19 feature extractor returning the activations of named ReLUs.
 
     Parameters have ``requires_grad=False``, the module stays in eval mode whatever
@@ -138,14 +138,7 @@ class FrozenVGG19(nn.Module):
         self.features = build_vgg19_features(max(self.layer_indices))
         if pretrained:
             load_vgg19_features(self.features, weights or default_vgg19_weights_path())
-        self.requires_grad_(False)
-        self.train(False)
-        self.register_state_dict_post_hook(_drop_own_keys)
-        self.register_load_state_dict_pre_hook(_keep_own_tensors)
-
-    def train(self, mode: bool = True) -> 'FrozenVGG19':
-        """Stay in eval mode (frozen network)."""
-        return super().train(False)
+        self.freeze()
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         """x (Tensor): (N, 3, H, W) -> one (N, C_l, H_l, W_l) feature per layer."""
@@ -155,18 +148,6 @@ class FrozenVGG19(nn.Module):
             if index in self.layer_indices:
                 outputs[index] = x
         return [outputs[index] for index in self.layer_indices]
-
-
-def _drop_own_keys(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        del state_dict[key]
-
-
-def _keep_own_tensors(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
-    for key in [k for k in state_dict if k.startswith(prefix)]:
-        del state_dict[key]
-    for name, tensor in itertools.chain(module.named_parameters(), module.named_buffers()):
-        state_dict[prefix + name] = tensor.detach()
 
 
 @MODELS.register_module()
