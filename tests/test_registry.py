@@ -13,7 +13,7 @@ from vtonbox.registry import MODELS
 def test_every_registry_is_a_child_of_mmengine_with_locations():
     names = ['MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'METRICS', 'EVALUATOR',
              'HOOKS', 'VISUALIZERS', 'VISBACKENDS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS',
-             'RUNNERS']
+             'RUNNERS', 'WEIGHT_INITIALIZERS']
     for name in names:
         node = getattr(registry, name)
         assert node.parent is not None and node.parent.scope == 'mmengine', name

@@ -18,6 +18,7 @@ from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 #: Networks, losses, parsers, data preprocessors and try-on algorithms.
@@ -39,8 +40,12 @@ OPTIM_WRAPPERS = Registry(
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['vtonbox.engine'])
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['vtonbox.engine'])
+#: ``init_cfg`` types (e.g. partial initialisation of a student from its teacher).
+WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS,
+                               locations=['vtonbox.models'])
 
 __all__ = [
     'MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'METRICS', 'EVALUATOR', 'HOOKS',
-    'VISUALIZERS', 'VISBACKENDS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'RUNNERS'
+    'VISUALIZERS', 'VISBACKENDS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'RUNNERS',
+    'WEIGHT_INITIALIZERS'
 ]

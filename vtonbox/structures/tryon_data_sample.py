@@ -17,11 +17,12 @@ from typing import Optional
 import torch
 from mmengine.structures import BaseDataElement
 
-#: Fields holding (3, H, W) uint8 RGB images.
-IMAGE_FIELDS = ('gt_person', 'pred_tryon', 'pred_warped_cloth', 'pred_rendered',
-                'tutor', 'cloth')
+#: Fields holding (3, H, W) uint8 RGB images, in the order result grids show them:
+#: person | cloth | tutor | warped cloth | rendered person | try-on | ground truth.
+IMAGE_FIELDS = ('person', 'cloth', 'tutor', 'pred_warped_cloth', 'pred_rendered',
+                'pred_tryon', 'gt_person')
 #: Fields holding (1, H, W) uint8 masks in {0, 255}.
-MASK_FIELDS = ('pred_warped_mask', 'gt_cloth_mask', 'cloth_mask')
+MASK_FIELDS = ('cloth_mask', 'pred_warped_mask', 'gt_cloth_mask')
 
 
 def _check(name: str, value: torch.Tensor, channels: int) -> torch.Tensor:

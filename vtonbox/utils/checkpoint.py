@@ -10,6 +10,10 @@ methods, which go through ``builtins.getattr``; allowing ``getattr`` would let a
 checkpoint call anything, so our ``__getstate__`` drops that dict (the methods are
 class-level and registered at import anyway) and ``getattr`` stays forbidden.
 """
+import os
+import re
+from typing import Dict, Optional, Sequence
+
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
@@ -54,3 +58,39 @@ def register_safe_globals() -> None:
     HistoryBuffer.__setstate__ = _history_buffer_setstate
     setattr(HistoryBuffer, _PATCHED_FLAG, True)
     torch.serialization.add_safe_globals([HistoryBuffer] + _numpy_safe_globals())
+
+
+def read_state_dict(path: str, made_by: Optional[str] = None) -> Dict[str, torch.Tensor]:
+    """Model weights of a checkpoint file (MMEngine's or a plain state dict).
+
+    Loads with ``weights_only=True``, takes ``state_dict`` when present and strips a
+    DDP ``module.`` prefix.
+
+    Args:
+        path (str): checkpoint file.
+        made_by (str, optional): the command that creates it, quoted in the error when
+            the file is missing (e.g. the previous training stage).
+    """
+    if not os.path.isfile(path):
+        hint = f' It is made by: {made_by}' if made_by else ''
+        raise FileNotFoundError(f'Checkpoint not found: {path}.{hint}')
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f'{path} holds no state dict (got {type(checkpoint).__name__})')
+    return {(k[len('module.'):] if k.startswith('module.') else k): v for k, v in state.items()}
+
+
+def select_prefixed(state: Dict[str, torch.Tensor], prefix: str,
+                    exclude: Sequence[str] = ()) -> Dict[str, torch.Tensor]:
+    """Entries under ``prefix`` (prefix removed) whose remaining key matches none of
+    the ``exclude`` regular expressions (``re.search``)."""
+    patterns = [re.compile(p) for p in exclude]
+    selected = {}
+    for key, value in state.items():
+        if not key.startswith(prefix):
+            continue
+        key = key[len(prefix):]
+        if not any(p.search(key) for p in patterns):
+            selected[key] = value
+    return selected

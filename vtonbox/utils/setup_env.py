@@ -27,5 +27,5 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     if current is not None and current.scope_name != 'vtonbox':
         warnings.warn(f'The current default scope "{current.scope_name}" is not "vtonbox"; '
                       '`register_all_modules` creates a new default scope named '
-                      f'vtonbox-{datetime.datetime.now()} to avoid a clash.')
+                      f'vtonbox-{datetime.datetime.now()} to avoid a clash.', stacklevel=2)
         DefaultScope.get_instance(f'vtonbox-{datetime.datetime.now()}', scope_name='vtonbox')

@@ -1,1 +1,5 @@
-"""vtonbox.engine.hooks."""
+"""Hooks: result visualisation, saving test outputs, training-schedule switches."""
+from .save_results_hook import SaveTryOnResultsHook
+from .visualization_hook import TryOnVisualizationHook
+
+__all__ = ['TryOnVisualizationHook', 'SaveTryOnResultsHook']

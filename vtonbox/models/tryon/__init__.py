@@ -1,1 +1,10 @@
-"""vtonbox.models.tryon."""
+"""Try-on algorithms (``BaseModel`` subclasses trained by MMEngine's Runner)."""
+from .base_tryon import BaseTryOnModel
+from .cpvton import CPVTONBaseline, cloth_agnostic
+from .parser_based import ParserBasedTryOn, ParserBasedWarp
+from .parser_free import ParserFreeTryOn, ParserFreeWarp
+from .teacher import ParserBasedTeacher, TeacherOutput
+
+__all__ = ['BaseTryOnModel', 'ParserBasedWarp', 'ParserBasedTryOn', 'ParserFreeWarp',
+           'ParserFreeTryOn', 'ParserBasedTeacher', 'TeacherOutput', 'CPVTONBaseline',
+           'cloth_agnostic']

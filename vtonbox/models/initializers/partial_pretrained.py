@@ -1,0 +1,61 @@
+"""``init_cfg`` that copies part of another model's checkpoint into a sub-network.
+
+PF-AFN initialises the student warp from the parser-based teacher's warp, except the
+condition branch and the refine nets (reference §3.6). As config::
+
+    init_cfg = dict(type='PartialPretrained',
+                    checkpoint='work_dirs/pbafn_tryon/epoch_100.pth',
+                    src_prefix='warp_model.', dst='warp_model',
+                    exclude=[r'^cond_', r'^warper\\.refine_nets'])
+"""
+from typing import Optional, Sequence
+
+from mmengine.logging import print_log
+from torch import nn
+
+from vtonbox.registry import WEIGHT_INITIALIZERS
+from vtonbox.utils.checkpoint import read_state_dict, select_prefixed
+
+
+@WEIGHT_INITIALIZERS.register_module()
+class PartialPretrained:
+    """Load ``src_prefix.*`` keys of ``checkpoint`` into ``module.<dst>``, minus exclusions.
+
+    Every key of the destination that is neither excluded nor found in the checkpoint
+    is an error (listed), as is a shape mismatch, so a wrong prefix cannot silently
+    load nothing.
+
+    Args:
+        checkpoint (str): checkpoint file.
+        src_prefix (str): prefix of the keys to take from the checkpoint.
+        dst (str): dotted attribute path of the destination sub-module ('' = the module).
+        exclude (Sequence[str]): regular expressions of destination keys to leave as
+            initialised (searched in the key without prefix).
+        made_by (str, optional): command that creates the checkpoint, for the error
+            message when it is missing.
+    """
+
+    def __init__(self, checkpoint: str, src_prefix: str = '', dst: str = '',
+                 exclude: Sequence[str] = (), made_by: Optional[str] = None):
+        self.checkpoint = checkpoint
+        self.src_prefix = src_prefix
+        self.dst = dst
+        self.exclude = tuple(exclude)
+        self.made_by = made_by
+
+    def __call__(self, module: nn.Module) -> None:
+        target = module.get_submodule(self.dst) if self.dst else module
+        source = select_prefixed(read_state_dict(self.checkpoint, self.made_by),
+                                 self.src_prefix)
+        wanted = select_prefixed({k: v for k, v in target.state_dict().items()}, '',
+                                 self.exclude)
+        missing = sorted(k for k in wanted if k not in source)
+        mismatched = sorted(k for k in wanted if k in source
+                            and source[k].shape != wanted[k].shape)
+        if missing or mismatched:
+            raise KeyError(f'{self.checkpoint} does not fit {self.dst or "the model"}: '
+                           f'missing keys {missing}, shape mismatches {mismatched}')
+        target.load_state_dict({k: source[k] for k in wanted}, strict=False)
+        print_log(f'PartialPretrained: loaded {len(wanted)} tensors of {self.dst or "model"} '
+                  f'from {self.checkpoint} ({self.src_prefix!r}); '
+                  f'{len(target.state_dict()) - len(wanted)} excluded', logger='current')

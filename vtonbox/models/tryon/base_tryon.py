@@ -1,0 +1,132 @@
+"""Base class of the try-on algorithms: mode dispatch, packing predictions into
+``TryOnDataSample``s, and a guarded training step."""
+import math
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
+from torch import Tensor
+
+from vtonbox.structures import TryOnDataSample
+from vtonbox.utils import to_uint8_image
+
+#: What to do when a loss term is NaN or infinite.
+NONFINITE_POLICIES = ('raise', 'skip')
+
+
+class BaseTryOnModel(BaseModel):
+    """Shared behaviour of every try-on algorithm.
+
+    Subclasses implement ``loss(inputs, data_samples) -> dict`` and
+    ``predict(inputs, data_samples) -> list[TryOnDataSample]``; ``forward`` dispatches
+    on MMEngine's ``mode``.
+
+    Args:
+        data_preprocessor (dict): defaults to :class:`TryOnDataPreprocessor`.
+        nonfinite_loss (str): ``'raise'`` stops training with an error naming the
+            non-finite loss terms; ``'skip'`` logs them and skips the update of that
+            iteration (gradients are dropped, parameters and optimizer state untouched).
+        init_cfg (dict | list, optional): MMEngine weight initialisation.
+    """
+
+    def __init__(self, data_preprocessor: Optional[dict] = None,
+                 nonfinite_loss: str = 'raise', init_cfg=None):
+        if nonfinite_loss not in NONFINITE_POLICIES:
+            raise ValueError(f'nonfinite_loss must be one of {NONFINITE_POLICIES}, '
+                             f'got {nonfinite_loss!r}')
+        super().__init__(data_preprocessor=data_preprocessor or
+                         dict(type='TryOnDataPreprocessor'), init_cfg=init_cfg)
+        self.nonfinite_loss = nonfinite_loss
+        self.skipped_updates = 0
+
+    # ------------------------------------------------------------------ dispatch
+    def forward(self, inputs: Dict[str, Tensor], data_samples: Optional[list] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.tensor_forward(inputs)
+        raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
+
+    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+        raise NotImplementedError(f'{type(self).__name__} does not train')
+
+    def predict(self, inputs: Dict[str, Tensor], data_samples=None) -> List[TryOnDataSample]:
+        raise NotImplementedError(f'{type(self).__name__} does not predict')
+
+    def tensor_forward(self, inputs: Dict[str, Tensor]):
+        """Raw network outputs (used by benchmarks and export); predict by default."""
+        return self.predict(inputs, None)
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapper) -> Dict[str, Tensor]:
+        """One update with a finiteness check of every loss term before the step."""
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            losses = self._run_forward(data, mode='loss')
+        bad = nonfinite_terms(losses)
+        if any_rank_true(bool(bad), device=next(iter(losses.values())).device):
+            bad = bad or ['(on another rank)']
+            message = f'non-finite loss terms {bad}'
+            if self.nonfinite_loss == 'raise':
+                raise FloatingPointError(
+                    f'{message}; training stopped. Lower the learning rate, check the data, '
+                    "or set model.nonfinite_loss='skip' to skip such iterations.")
+            self.skipped_updates += 1
+            from mmengine.logging import print_log
+            print_log(f'{message}; update skipped ({self.skipped_updates} so far)',
+                      logger='current', level=30)
+            optim_wrapper.zero_grad()
+            return {k: v.detach() for k, v in losses.items() if isinstance(v, Tensor)}
+        parsed, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed)
+        return log_vars
+
+    # ------------------------------------------------------------------ packing
+    @staticmethod
+    def pack_predictions(data_samples: Optional[Sequence[TryOnDataSample]],
+                         batch_size: int, **fields: Tensor) -> List[TryOnDataSample]:
+        """Write predictions into data samples as uint8 images.
+
+        Args:
+            data_samples: the batch's samples (new empty ones when None).
+            **fields: name -> (N, C, H, W) tensor; images (C=3) in [-1, 1], masks (C=1)
+                in [0, 1].
+        """
+        samples = list(data_samples) if data_samples is not None else \
+            [TryOnDataSample() for _ in range(batch_size)]
+        for name, tensor in fields.items():
+            value_range = 'unit' if tensor.shape[1] == 1 else 'signed'
+            images = to_uint8_image(tensor.detach(), value_range).cpu()
+            for sample, image in zip(samples, images):
+                setattr(sample, name, image)
+        return samples
+
+
+def any_rank_true(flag: bool, device: torch.device) -> bool:
+    """True when ``flag`` is true on any process (all ranks must take the same branch)."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return flag
+    if torch.distributed.get_backend() == 'nccl' and device.type != 'cuda':
+        device = torch.device('cuda', torch.cuda.current_device())
+    value = torch.tensor([float(flag)], device=device)
+    torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+    return bool(value.item())
+
+
+def nonfinite_terms(losses: Dict[str, Union[Tensor, Sequence[Tensor]]]) -> List[str]:
+    """Names of loss terms that contain NaN or infinity."""
+    bad = []
+    for name, value in losses.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            finite = torch.isfinite(v).all().item() if isinstance(v, Tensor) \
+                else math.isfinite(float(v))
+            if not finite:
+                bad.append(name)
+                break
+    return bad
