@@ -1,6 +1,5 @@
 """Train a vtonbox model from a config: ``python tools/train.py CONFIG [options]``."""
 import argparse
-import os.path as osp
 import sys
 
 from mmengine.config import DictAction
@@ -8,6 +7,7 @@ from mmengine.runner import Runner
 
 from vtonbox.engine.launch import (LAUNCHERS, default_work_dir, enable_amp, load_config,
                                    setup_launcher, teardown_launcher)
+from vtonbox.engine.resume import checkpoint_problem, latest_readable_checkpoint
 from vtonbox.utils import register_all_modules
 
 
@@ -37,10 +37,13 @@ def build_train_config(args):
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # The newest *readable* checkpoint; a truncated latest one is skipped.
+        latest = latest_readable_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = latest is not None, latest
     elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise FileNotFoundError(f'--resume checkpoint not found: {args.resume}')
+        problem = checkpoint_problem(args.resume)
+        if problem:
+            raise ValueError(f'--resume checkpoint {args.resume}: {problem}')
         cfg.resume, cfg.load_from = True, args.resume
     setup_launcher(cfg, args.launcher)
     return cfg

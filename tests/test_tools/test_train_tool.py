@@ -71,3 +71,26 @@ def test_dist_train_two_cpu_processes(tmp_path):
     assert 'Distributed training: True' in logs and 'dist_cfg' in logs
     state = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=True)
     assert set(state['state_dict']) == {'linear.weight', 'linear.bias'}  # unwrapped from DDP
+
+
+def test_truncated_latest_checkpoint_falls_back(tmp_path):
+    work_dir = tmp_path / 'work'
+    run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(work_dir),
+              '--cfg-options', 'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2'])
+    latest = work_dir / 'iter_4.pth'
+    latest.write_bytes(latest.read_bytes()[:1000])  # a run killed while saving
+    result = run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
+                       str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_iters=6',
+                       'default_hooks.checkpoint.interval=2'])
+    log = result.stdout + result.stderr
+    assert 'Skipping checkpoint' in log and 'iter_4.pth' in log
+    assert 'Iter(train) [3/6]' in log  # resumed from iter_2
+
+
+def test_explicit_truncated_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / 'bad.pth'
+    bad.write_bytes(b'PK\x03\x04 not really a checkpoint')
+    result = subprocess.run([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
+                             str(tmp_path), '--resume', str(bad)], cwd=REPO_ROOT,
+                            env=tool_env([TOY_DIR]), capture_output=True, text=True)
+    assert result.returncode != 0 and 'bad.pth' in result.stderr and 'corrupt' in result.stderr
