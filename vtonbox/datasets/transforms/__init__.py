@@ -1,1 +1,21 @@
-"""vtonbox.datasets.transforms."""
+"""Data transforms of the try-on pipeline (load -> resize/pad -> flip -> masks -> pack)."""
+from .flip import TryOnRandomFlip
+from .formatting import INPUT_SPECS, PackTryOnInputs
+from .geometry import (
+                       ResizePad,
+                       ResizePadGeometry,
+                       compute_resize_pad,
+                       resize_pad_keypoints,
+                       undo_resize_pad,
+)
+from .loading import LoadClothMask, LoadDensePose, LoadParsing, LoadPoseKeypoints, LoadTryOnImage
+from .masks import BinarizeMask, DensePoseToOneHot, ParsingToRegionMasks
+from .pose import GeneratePoseMap, pose_map, visible_keypoints
+
+__all__ = [
+    'LoadTryOnImage', 'LoadClothMask', 'LoadParsing', 'LoadPoseKeypoints', 'LoadDensePose',
+    'ResizePad', 'ResizePadGeometry', 'compute_resize_pad', 'resize_pad_keypoints',
+    'undo_resize_pad', 'TryOnRandomFlip', 'BinarizeMask', 'ParsingToRegionMasks',
+    'DensePoseToOneHot', 'GeneratePoseMap', 'pose_map', 'visible_keypoints', 'PackTryOnInputs',
+    'INPUT_SPECS'
+]

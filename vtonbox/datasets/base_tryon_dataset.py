@@ -1,0 +1,93 @@
+"""Common part of the try-on datasets: VITON layout, pair modes, start-up file check."""
+import copy
+from typing import Callable, Dict, List, Optional, Sequence, Union
+
+from mmengine.dataset import BaseDataset
+
+from vtonbox.registry import TRANSFORMS
+
+from .labels import DENSEPOSE_PARTS, OPENPOSE18_KEYPOINTS, PARSING_CLASSES
+from .readers import MissingDataFileError
+from .viton_layout import build_samples, default_data_prefix, find_missing_files
+
+#: How many missing files the start-up error lists before "... and N more".
+MAX_LISTED_MISSING = 10
+
+
+class BaseTryOnDataset(BaseDataset):
+    """A try-on dataset over the VITON layout (folder listing or pair list).
+
+    Each item is a dict with ``<modality>_path`` for every modality of
+    ``data_prefix`` plus ``paired`` and ``sample_idx``; the pipeline decides which
+    modalities are read. At start-up the dataset checks that the files the pipeline's
+    loaders read (their ``path_keys``) exist for every sample and raises
+    ``MissingDataFileError`` naming them otherwise.
+
+    Args:
+        data_root (str): dataset root, e.g. ``data/VITON_traindata``.
+        data_prefix (dict, optional): modality -> folder (relative to ``data_root``),
+            modalities among ``person, cloth, cloth_mask, parsing, pose, densepose``.
+            None uses the upstream folders of ``split`` (``train_img``, ``train_color``,
+            ``train_edge``, ``train_label``, ``train_pose``, ``train_densepose``).
+            A given dict replaces the defaults entirely.
+        ann_file (str): pair list (``person.jpg cloth.jpg`` lines) relative to
+            ``data_root``; empty pairs the sorted folder listings by index.
+        split (str): prefix of the default folder names. Default ``'train'``.
+        mode (str): ``'auto'``, ``'paired'`` or ``'unpaired'`` (see
+            ``viton_layout.build_samples``).
+        pipeline (list[dict | callable]): transforms, built from the vtonbox registry.
+        check_files (bool): check at start-up that the loaded files exist.
+        **kwargs: other ``mmengine.dataset.BaseDataset`` arguments.
+    """
+
+    METAINFO = dict(parsing_classes=PARSING_CLASSES, keypoints=OPENPOSE18_KEYPOINTS,
+                    densepose_parts=DENSEPOSE_PARTS)
+    #: Result keys filled at fetch time from another sample, and the key they copy.
+    DERIVED_PATH_KEYS: Dict[str, str] = {}
+
+    def __init__(self,
+                 data_root: str = '',
+                 data_prefix: Optional[Dict[str, str]] = None,
+                 ann_file: str = '',
+                 split: str = 'train',
+                 mode: str = 'auto',
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 check_files: bool = True,
+                 **kwargs):
+        self.split = split
+        self.mode = mode
+        self.check_files = check_files
+        if data_prefix is None:
+            data_prefix = default_data_prefix(split)
+        pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        super().__init__(ann_file=ann_file or '', data_root=data_root,
+                         data_prefix=copy.copy(dict(data_prefix)), pipeline=pipeline, **kwargs)
+
+    def loaded_path_keys(self) -> List[str]:
+        """``<modality>_path`` keys that the pipeline's loaders read."""
+        keys = []
+        for transform in self.pipeline.transforms:
+            keys.extend(getattr(transform, 'path_keys', ()))
+        keys = [self.DERIVED_PATH_KEYS.get(k, k) for k in keys]
+        return list(dict.fromkeys(keys))
+
+    def load_data_list(self) -> List[dict]:
+        samples = build_samples(self.data_prefix, self.ann_file or None, self.mode)
+        if not samples:
+            source = self.ann_file or self.data_prefix.get('person')
+            raise ValueError(f'no samples found in {source}')
+        keys = self.loaded_path_keys()
+        absent = [k for k in keys if k not in samples[0]]
+        if absent:
+            raise KeyError(f'the pipeline loads {absent} but data_prefix names no folder for '
+                           f'them; data_prefix = {self.data_prefix}')
+        if self.check_files:
+            missing = find_missing_files(samples, keys)
+            if missing:
+                listed = ', '.join(missing[:MAX_LISTED_MISSING])
+                more = len(missing) - MAX_LISTED_MISSING
+                suffix = f' ... and {more} more' if more > 0 else ''
+                raise MissingDataFileError(
+                    missing[0], f'{len(missing)} data file(s) missing: {listed}{suffix} '
+                    '(run tools/dataset/check_dataset.py for a full report)')
+        return samples
