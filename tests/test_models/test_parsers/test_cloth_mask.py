@@ -1,0 +1,174 @@
+"""ClothMaskParser: output contract, input errors and IoU on procedural garments."""
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from vtonbox.datasets import make_synthetic_viton, read_gray, read_image
+from vtonbox.models.parsers import ClothMaskParser
+from vtonbox.registry import MODELS
+
+HEIGHT, WIDTH = 256, 192
+#: Garments are drawn at this multiple of the output size and area-downsampled, so
+#: edges are anti-aliased; the ground truth is "more than half covered".
+SUPERSAMPLE = 4
+JPEG_QUALITY = 90
+GARMENTS_PER_CASE = 6
+MIN_MEAN_IOU = 0.95
+SYNTHETIC_SAMPLES = 16
+#: The generator's masks are JPEGs: binarised at mid-grey.
+EDGE_THRESHOLD = 127
+
+WHITE, GREY = (255, 255, 255), (200, 200, 200)
+LIGHT_BLUE_BG, BEIGE_BG = (170, 200, 235), (235, 215, 190)
+
+
+def shirt_polygon(rng, height, width):
+    """(N, 2) float outline of a flat T-shirt, fully inside the frame."""
+    cx = width / 2 + rng.uniform(-0.03, 0.03) * width
+    top, bottom = rng.uniform(0.08, 0.16) * height, rng.uniform(0.84, 0.94) * height
+    body = rng.uniform(0.24, 0.30) * width
+    shoulder = body + rng.uniform(0.0, 0.04) * width
+    neck, neck_depth = rng.uniform(0.08, 0.12) * width, rng.uniform(0.04, 0.1) * height
+    sleeve_dx, sleeve_dy = rng.uniform(0.06, 0.12) * width, rng.uniform(0.18, 0.3) * height
+    cuff = rng.uniform(0.06, 0.1) * height
+    armpit = top + rng.uniform(0.2, 0.28) * height
+    left = [(cx - neck, top), (cx - shoulder, top + 0.03 * height),
+            (cx - shoulder - sleeve_dx, top + sleeve_dy),
+            (cx - shoulder - sleeve_dx + cuff, top + sleeve_dy + 0.5 * cuff),
+            (cx - body, armpit), (cx - body, bottom)]
+    right = [(2 * cx - x, y) for x, y in reversed(left)]
+    return np.array(left + right + [(cx, top + neck_depth)], np.float64)
+
+
+def pattern_mask(rng, height, width, kind):
+    """(H, W) bool: where the second colour of the print goes."""
+    ys, xs = np.mgrid[0:height, 0:width]
+    period = int(rng.integers(8, 24)) * SUPERSAMPLE
+    half = period // 2
+    if kind == 'stripes':
+        return (ys // half) % 2 == 0
+    if kind == 'checks':
+        return (ys // half + xs // half) % 2 == 0
+    if kind == 'dots':
+        radius = period // 4
+        return (ys % period - half) ** 2 + (xs % period - half) ** 2 < radius ** 2
+    return np.zeros((height, width), bool)
+
+
+def make_garment(rng, background, base=None, second=None, kind=None, outline=None):
+    """JPEG-compressed garment photo (H, W, 3) uint8 RGB and its (H, W) bool mask."""
+    big_h, big_w = HEIGHT * SUPERSAMPLE, WIDTH * SUPERSAMPLE
+    polygon = np.round(shirt_polygon(rng, HEIGHT, WIDTH) * SUPERSAMPLE).astype(np.int32)
+    inside = np.zeros((big_h, big_w), np.uint8)
+    cv2.fillPoly(inside, [polygon], 255)
+    base = tuple(int(v) for v in rng.integers(0, 256, 3)) if base is None else base
+    second = tuple(int(v) for v in rng.integers(0, 256, 3)) if second is None else second
+    kind = rng.choice(['solid', 'stripes', 'checks', 'dots']) if kind is None else kind
+    canvas = np.empty((big_h, big_w, 3), np.uint8)
+    canvas[:] = background
+    cloth = np.empty_like(canvas)
+    cloth[:] = base
+    cloth[pattern_mask(rng, big_h, big_w, kind)] = second
+    if outline is not None:
+        cv2.polylines(cloth, [polygon], True, outline, 2 * SUPERSAMPLE)
+    canvas[inside > 0] = cloth[inside > 0]
+    image = cv2.resize(canvas, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    gt = cv2.resize(inside, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA) > 127
+    _, encoded = cv2.imencode('.jpg', image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy(), gt
+
+
+def iou(mask, gt):
+    pred = mask > 127
+    return (pred & gt).sum() / max((pred | gt).sum(), 1)
+
+
+def mean_iou(parser, seed, **garment):
+    rng = np.random.default_rng(seed)
+    return float(np.mean([iou(parser(image), gt) for image, gt in
+                          (make_garment(rng, **garment) for _ in range(GARMENTS_PER_CASE))]))
+
+
+@pytest.fixture(scope='module')
+def parser():
+    return ClothMaskParser()
+
+
+@pytest.mark.parametrize('background', [WHITE, GREY, LIGHT_BLUE_BG, BEIGE_BG],
+                         ids=['white', 'grey200', 'light_blue', 'beige'])
+def test_iou_on_plain_backgrounds(parser, background):
+    assert mean_iou(parser, seed=sum(background), background=background) >= MIN_MEAN_IOU
+
+
+@pytest.mark.parametrize('garment', [
+    dict(base=(238, 238, 238), second=(226, 226, 226)),                  # white, grey print
+    dict(base=(245, 238, 225), second=(200, 30, 30), kind='dots'),       # cream, red dots
+    dict(base=(215, 228, 245), second=(246, 246, 246), kind='stripes'),  # pale stripes
+    dict(base=(252, 252, 252), second=(252, 252, 252), outline=(200, 200, 200)),
+], ids=['white', 'cream_dots', 'pale_stripes', 'white_with_outline'])
+def test_iou_light_garments_on_white(parser, garment):
+    assert mean_iou(parser, seed=7, background=WHITE, **garment) >= MIN_MEAN_IOU
+
+
+def test_two_tone_background_and_garment_touching_border(parser):
+    rng = np.random.default_rng(3)
+    image, gt = make_garment(rng, background=WHITE, base=(30, 90, 160), kind='solid')
+    shift = HEIGHT // 8  # move the garment down so that it is cut by the bottom side
+    image = np.concatenate([np.full_like(image[:shift], 255), image[:-shift]])
+    gt = np.concatenate([np.zeros_like(gt[:shift]), gt[:-shift]])
+    studio = np.empty_like(image)
+    studio[:HEIGHT // 2], studio[HEIGHT // 2:] = (225, 210, 190), (150, 150, 160)
+    image = np.where(gt[..., None], image, studio).astype(np.uint8)
+    assert iou(parser(image), gt) >= MIN_MEAN_IOU
+
+
+def test_iou_on_synthetic_test_split(parser, tmp_path):
+    """The project target: mean IoU >= 0.95 against the generator's cloth masks."""
+    make_synthetic_viton(str(tmp_path), num_train=0, num_test=SYNTHETIC_SAMPLES, seed=0,
+                         height=HEIGHT, width=WIDTH)
+    names = sorted(os.listdir(tmp_path / 'test_color'))
+    assert len(names) == SYNTHETIC_SAMPLES
+    scores = [iou(parser(read_image(str(tmp_path / 'test_color' / name))),
+                  read_gray(str(tmp_path / 'test_edge' / name)) > EDGE_THRESHOLD)
+              for name in names]
+    assert np.mean(scores) >= MIN_MEAN_IOU
+
+
+def test_output_contract(parser):
+    image, _ = make_garment(np.random.default_rng(0), background=WHITE)
+    mask = parser(image)
+    assert mask.shape == (HEIGHT, WIDTH) and mask.dtype == np.uint8
+    assert set(np.unique(mask).tolist()) == {0, 255}
+    np.testing.assert_array_equal(parser(image), mask)  # deterministic
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    gray_mask = parser(gray)
+    assert gray_mask.shape == (HEIGHT, WIDTH) and gray_mask.dtype == np.uint8
+    batch = parser([image, gray])
+    assert isinstance(batch, list) and len(batch) == 2
+    np.testing.assert_array_equal(batch[0], mask)
+
+
+def test_plain_image_gives_empty_mask(parser):
+    assert not parser(np.full((64, 48, 3), 230, np.uint8)).any()
+
+
+def test_bad_input(parser):
+    with pytest.raises(TypeError, match='uint8'):
+        parser(np.zeros((64, 48, 3), np.float32))
+    with pytest.raises(TypeError, match='numpy array'):
+        parser('cloth.jpg')
+    with pytest.raises(ValueError, match=r'\(H, W, 3\)'):
+        parser(np.zeros((64, 48, 4), np.uint8))
+    with pytest.raises(ValueError, match='at least 8'):
+        parser(np.zeros((4, 48, 3), np.uint8))
+    with pytest.raises(ValueError, match='median_size'):
+        ClothMaskParser(median_size=4)
+    with pytest.raises(ValueError, match='coverage_threshold'):
+        ClothMaskParser(coverage_threshold=1.5)
+
+
+def test_build_from_registry():
+    parser = MODELS.build(dict(type='ClothMaskParser', min_color_distance=2.0))
+    assert isinstance(parser, ClothMaskParser) and parser.min_color_distance == 2.0
