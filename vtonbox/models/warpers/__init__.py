@@ -1,1 +1,7 @@
-"""vtonbox.models.warpers."""
+"""Warping models: AFlowNet / TPSWarper heads, FlowWarpModel, the WarpOutput contract."""
+from .aflownet import AFlowNet
+from .flow_warp_model import FlowWarpModel
+from .outputs import WarpOutput, assemble_warp_output
+from .tps_warper import TPSWarper
+
+__all__ = ['AFlowNet', 'FlowWarpModel', 'TPSWarper', 'WarpOutput', 'assemble_warp_output']

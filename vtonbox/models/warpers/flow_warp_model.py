@@ -1,0 +1,122 @@
+"""FlowWarpModel: two encoders, two FPNs and a warping head (PF-AFN's AFWM)."""
+from typing import Optional
+
+from torch import Tensor, nn
+
+from vtonbox.registry import MODELS
+
+from .outputs import WarpOutput
+
+#: Condition channels of the configurations in the paper.
+PARSER_BASED_COND_CHANNELS = 45  # 2 preserve masks + 25 DensePose one-hot + 18 pose
+PARSER_BASED_NO_DENSEPOSE_COND_CHANNELS = 20  # 2 preserve masks + 18 pose
+PARSER_FREE_COND_CHANNELS = 3  # the person (tutor) image
+#: The coarsest flow level must have at least 2 pixels per side (apply_offset normalises
+#: by (S - 1) / 2), so each side needs at least 2 ** num_levels * this.
+MIN_COARSEST_SIDE = 2
+
+
+@MODELS.register_module()
+class FlowWarpModel(nn.Module):
+    """Cloth encoder + condition encoder + their FPNs + a warping head (upstream AFWM).
+
+    The encoder config is built twice (``in_channels`` = ``cloth_channels`` and
+    ``cond_channels``); its ``out_channels`` become the FPN's ``in_channels``, and the
+    FPN's ``out_channels`` / the number of levels become the warper's ``in_channels`` /
+    ``num_levels`` unless given. With the defaults the state-dict keys equal upstream
+    AFWM's after the prefix renames ``image_features -> cloth_encoder``,
+    ``cond_features -> cond_encoder``, ``image_FPN -> cloth_fpn``, ``cond_FPN -> cond_fpn``,
+    ``aflow_net.netMain -> warper.main_nets``, ``aflow_net.netRefine -> warper.refine_nets``.
+
+    Args:
+        cond_channels (int): condition channels: 45 (parser-based teacher), 20 (teacher
+            without DensePose), 3 (parser-free student).
+        cloth_channels (int): cloth channels (3).
+        encoder (dict): encoder config without ``in_channels``
+            (default ``dict(type='FeatureEncoder')``).
+        fpn (dict): FPN config without ``in_channels`` (default
+            ``dict(type='RefinePyramid', out_channels=256)``).
+        warper (dict): warping head config (default ``dict(type='AFlowNet')``).
+
+    Example:
+        >>> model = FlowWarpModel(cond_channels=3)
+        >>> out = model(torch.randn(1, 3, 256, 192), torch.randn(1, 3, 256, 192),
+        ...             torch.ones(1, 1, 256, 192))  # doctest: +SKIP
+        >>> out.flow.shape, [f.shape[-2:] for f in out.level_flows]  # doctest: +SKIP
+        (1, 2, 256, 192), [(16, 12), (32, 24), (64, 48), (128, 96), (256, 192)]
+    """
+
+    def __init__(self, cond_channels: int, cloth_channels: int = 3,
+                 encoder: Optional[dict] = None, fpn: Optional[dict] = None,
+                 warper: Optional[dict] = None) -> None:
+        super().__init__()
+        encoder = dict(encoder if encoder is not None else dict(type='FeatureEncoder'))
+        fpn = dict(fpn if fpn is not None else dict(type='RefinePyramid'))
+        warper = dict(warper if warper is not None else dict(type='AFlowNet'))
+        for name, cfg in (('encoder', encoder), ('fpn', fpn)):
+            if 'in_channels' in cfg:
+                raise ValueError(f'{name}.in_channels is derived by FlowWarpModel; set '
+                                 f'cond_channels / cloth_channels / encoder channels instead')
+        self.cond_channels = cond_channels
+        self.cloth_channels = cloth_channels
+        self.cloth_encoder = MODELS.build(dict(encoder, in_channels=cloth_channels))
+        self.cond_encoder = MODELS.build(dict(encoder, in_channels=cond_channels))
+        encoder_channels = list(self.cloth_encoder.out_channels)
+        self.cloth_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
+        self.cond_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
+        self.num_levels = len(encoder_channels)
+        warper.setdefault('num_levels', self.num_levels)
+        warper.setdefault('in_channels', self.cloth_fpn.out_channels)
+        if warper['num_levels'] != self.num_levels:
+            raise ValueError(f'warper.num_levels={warper["num_levels"]} does not match the '
+                             f'{self.num_levels} encoder levels')
+        self.warper = MODELS.build(warper)
+
+    @property
+    def size_divisor(self) -> int:
+        """Input sides must be multiples of this (one stride-2 stage per level)."""
+        return 2 ** self.num_levels
+
+    def _check_inputs(self, cond: Tensor, cloth: Tensor, cloth_mask: Tensor) -> None:
+        for name, value, channels in (('cond', cond, self.cond_channels),
+                                      ('cloth', cloth, self.cloth_channels),
+                                      ('cloth_mask', cloth_mask, 1)):
+            if not isinstance(value, Tensor):
+                raise TypeError(f'{name} must be a Tensor, got {type(value).__name__}')
+            if value.ndim != 4 or value.shape[1] != channels:
+                raise ValueError(f'{name} must have shape (N, {channels}, H, W), '
+                                 f'got {tuple(value.shape)}')
+        if not cond.shape[0] == cloth.shape[0] == cloth_mask.shape[0] or not (
+                cond.shape[-2:] == cloth.shape[-2:] == cloth_mask.shape[-2:]):
+            raise ValueError(f'cond, cloth and cloth_mask must share N, H, W, got '
+                             f'{tuple(cond.shape)}, {tuple(cloth.shape)}, '
+                             f'{tuple(cloth_mask.shape)}')
+        height, width = cloth.shape[-2:]
+        divisor = self.size_divisor
+        if height % divisor or width % divisor or min(height, width) < (
+                MIN_COARSEST_SIDE * divisor):
+            raise ValueError(
+                f'input size {height}x{width} is not supported: height and width must be '
+                f'multiples of {divisor} ({self.num_levels} stride-2 levels) and at least '
+                f'{MIN_COARSEST_SIDE * divisor}; resize or pad the inputs (e.g. 256x192)')
+
+    def forward(self, cond: Tensor, cloth: Tensor, cloth_mask: Tensor) -> WarpOutput:
+        """Warp the cloth onto the person described by ``cond``.
+
+        H and W must be multiples of ``size_divisor`` (32 for 5 levels) and at least twice
+        that (64); otherwise a ValueError names the size.
+
+        Args:
+            cond (Tensor): ``(N, cond_channels, H, W)`` condition (person image for the
+                parser-free model; preserve masks + DensePose + pose for the teacher).
+            cloth (Tensor): ``(N, 3, H, W)`` masked cloth in ``[-1, 1]``.
+            cloth_mask (Tensor): ``(N, 1, H, W)`` cloth mask in ``{0, 1}``.
+
+        Returns:
+            WarpOutput: see :class:`WarpOutput`; for 256x192 the levels are 16x12, 32x24,
+            64x48, 128x96, 256x192 and ``flow`` is ``(N, 2, 256, 192)``.
+        """
+        self._check_inputs(cond, cloth, cloth_mask)
+        cloth_pyramid = self.cloth_fpn(self.cloth_encoder(cloth))
+        cond_pyramid = self.cond_fpn(self.cond_encoder(cond))
+        return self.warper(cloth, cloth_mask, cloth_pyramid, cond_pyramid)
