@@ -16,8 +16,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
-from pytorch_fid.inception import (FID_WEIGHTS_URL, FIDInceptionA, FIDInceptionC,
-                                   FIDInceptionE_1, FIDInceptionE_2)
+from pytorch_fid.inception import (
+    FID_WEIGHTS_URL,
+    FIDInceptionA,
+    FIDInceptionC,
+    FIDInceptionE_1,
+    FIDInceptionE_2,
+)
 
 #: File name pytorch-fid stores its weights under in the torch hub cache.
 FID_WEIGHTS_FILENAME = osp.basename(FID_WEIGHTS_URL)

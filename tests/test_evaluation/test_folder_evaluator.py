@@ -1,0 +1,96 @@
+"""Folder evaluation agrees with pytorch-fid and scikit-image; clear errors for bad input."""
+import shutil
+
+import numpy as np
+import pytest
+import pytorch_fid.inception as pytorch_fid_inception
+import torch
+from PIL import Image
+from pytorch_fid.fid_score import calculate_fid_given_paths
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from vtonbox.evaluation import evaluate_folders, folder_record
+from vtonbox.evaluation.image_io import list_images
+
+from .conftest import make_images, write_folder
+
+
+def test_metrics_match_pytorch_fid_and_skimage(inception_weights, image_folders,
+                                               folder_evaluation, monkeypatch):
+    real_dir, fake_dir = image_folders
+    result = folder_evaluation
+
+    # pytorch-fid's own pipeline, only its weight loading redirected to the same file.
+    monkeypatch.setattr(pytorch_fid_inception, 'load_state_dict_from_url',
+                        lambda url, progress=True: torch.load(inception_weights,
+                                                              weights_only=True))
+    expected_fid = calculate_fid_given_paths([real_dir, fake_dir], batch_size=50, device='cpu',
+                                             dims=2048, num_workers=0)
+    assert expected_fid > 1e-3  # the two folders really differ
+    assert abs(result.metrics['FID'] - expected_fid) <= 1e-3
+    assert result.metrics['FID'] == pytest.approx(expected_fid, rel=1e-4)
+
+    ssim_values, psnr_values = [], []
+    for fake_path in list_images(fake_dir):
+        real_path = fake_path.replace(fake_dir, real_dir)
+        fake, real = np.asarray(Image.open(fake_path)), np.asarray(Image.open(real_path))
+        ssim_values.append(structural_similarity(
+            np.asarray(Image.open(fake_path).convert('L')),
+            np.asarray(Image.open(real_path).convert('L')), gaussian_weights=True, sigma=1.5,
+            use_sample_covariance=False, data_range=255))
+        psnr_values.append(peak_signal_noise_ratio(real, fake, data_range=255))
+    assert abs(result.metrics['SSIM'] - np.mean(ssim_values)) <= 1e-6
+    assert result.metrics['PSNR'] == pytest.approx(np.mean(psnr_values), rel=1e-12)
+    assert np.isfinite(result.metrics['KIDx1000']) and result.metrics['KIDx1000_std'] >= 0
+    assert (result.num_real, result.num_fake, result.num_pairs) == (3, 3, 3)
+    assert result.image_size == (64, 64) and result.image_format == 'png'
+
+    record = folder_record(result, real_dir, fake_dir)
+    assert record['metrics']['FID'] == result.metrics['FID']
+    assert record['protocol']['fid']['weights_sha256']
+    assert record['protocol']['ssim']['variant'] == 'gray'
+
+
+def test_pairs_file_and_size_policy(tmp_path):
+    real = make_images(2, seed=3)
+    write_folder(tmp_path / 'real', real)
+    fake_dir = tmp_path / 'fake'
+    fake_dir.mkdir()
+    Image.fromarray(real[1]).save(fake_dir / 'a.png')  # identical to real 000001_0.png
+    Image.fromarray(real[0]).save(fake_dir / 'b.png')
+    pairs = tmp_path / 'pairs.txt'
+    pairs.write_text('# fake real\na.png 000001_0.png\nb.png 000000_0.png\n')
+    result = evaluate_folders(str(tmp_path / 'real'), str(fake_dir), ['ssim'],
+                              pairs_file=str(pairs), show_progress=False)
+    assert result.metrics == {'SSIM': pytest.approx(1.0)}
+    assert result.weights_path is None  # no Inception needed, none loaded
+
+    with pytest.raises(ValueError, match='no file name is in both'):
+        evaluate_folders(str(tmp_path / 'real'), str(fake_dir), ['psnr'], show_progress=False)
+
+    small = tmp_path / 'small'
+    write_folder(small, make_images(2, seed=3, size=(32, 32)))
+    with pytest.raises(ValueError, match='size mismatch'):
+        evaluate_folders(str(tmp_path / 'real'), str(small), ['psnr'], show_progress=False)
+
+
+def test_folder_errors(tmp_path):
+    write_folder(tmp_path / 'real', make_images(2, seed=0))
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(FileNotFoundError, match='not found'):
+        evaluate_folders(str(tmp_path / 'missing'), str(tmp_path / 'real'), ['ssim'])
+    with pytest.raises(ValueError, match='no images'):
+        evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'empty'), ['ssim'])
+    with pytest.raises(ValueError, match='subset of'):
+        evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['lpips'])
+    with pytest.raises(FileNotFoundError, match='FID Inception weights not found'):
+        evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['fid'],
+                         inception_weights=str(tmp_path / 'none.pth'))
+
+
+def test_listing_follows_pytorch_fid(tmp_path):
+    write_folder(tmp_path, make_images(2, seed=0))
+    shutil.copy(tmp_path / '000000_0.png', tmp_path / 'upper.PNG')  # pytorch-fid skips it
+    (tmp_path / 'notes.txt').write_text('x')
+    assert [p.rsplit('/', 1)[1] for p in list_images(str(tmp_path))] == [
+        '000000_0.png', '000001_0.png']
