@@ -4,6 +4,11 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
+
+# Test tensors are tiny: one thread avoids OpenMP start-up and spin costs that dominate
+# them (and oversubscription when several test processes share the 2 CI cores).
+torch.set_num_threads(1)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'toy')

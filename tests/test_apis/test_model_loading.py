@@ -1,0 +1,115 @@
+"""Checkpoint loading and device checks of the inference API."""
+import pytest
+import torch
+
+from vtonbox.apis import CheckpointMismatchError, InferenceSetupError, load_weights, parse_device
+from vtonbox.apis.model_loading import check_precision, resolve_config_path
+
+from .tiny_model import build_tiny_model, write_tiny_config
+
+
+@pytest.fixture(scope='module')
+def model_and_state(tmp_path_factory):
+    config = write_tiny_config(tmp_path_factory.mktemp('tiny_config'))
+    model = build_tiny_model(config, seed=1)
+    return config, model, {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def save(tmp_path, state, name='ckpt.pth', wrap=True):
+    path = tmp_path / name
+    torch.save(dict(state_dict=state) if wrap else state, path)
+    return str(path)
+
+
+def test_loads_mmengine_and_plain_checkpoints(model_and_state, tmp_path):
+    config, model, state = model_and_state
+    other = build_tiny_model(config, seed=2)
+    load_weights(other, save(tmp_path, state))
+    for key, value in other.state_dict().items():
+        torch.testing.assert_close(value, state[key], rtol=0, atol=0)
+    other = build_tiny_model(config, seed=3)
+    prefixed = {f'module.{k}': v for k, v in state.items()}
+    load_weights(other, save(tmp_path, prefixed, wrap=False))
+    torch.testing.assert_close(other.generator.state_dict(), model.generator.state_dict())
+
+
+def test_training_checkpoint_keys_are_ignored(model_and_state, tmp_path):
+    """A stage-4 training checkpoint also holds the frozen teacher and the losses."""
+    config, _, state = model_and_state
+    training = dict(state)
+    training['teacher.warp_model.cloth_encoder.encoders.0.0.block.2.weight'] = torch.zeros(1)
+    training['warp_loss.vgg.features.0.weight'] = torch.zeros(1)
+    load_weights(build_tiny_model(config, seed=4), save(tmp_path, training))
+
+
+def test_mismatch_names_missing_unexpected_and_shape_keys(model_and_state, tmp_path):
+    config, _, state = model_and_state
+    bad = dict(state)
+    missing_key = 'generator.model.model.0.weight'
+    del bad[missing_key]
+    bad['warp_model.extra_head.weight'] = torch.zeros(2)
+    shape_key = 'warp_model.cloth_fpn.smooth.0.weight'
+    bad[shape_key] = torch.zeros(3, 3, 3, 3)
+    path = save(tmp_path, bad)
+    with pytest.raises(CheckpointMismatchError) as info:
+        load_weights(build_tiny_model(config), path, 'tiny.py')
+    message = str(info.value)
+    assert path in message and 'tiny.py' in message
+    assert f'1 missing key(s): {missing_key}' in message
+    assert '1 unexpected key(s): warp_model.extra_head.weight' in message
+    assert f'{shape_key} (checkpoint [3, 3, 3, 3] vs model [16, 16, 3, 3])' in message
+    assert info.value.missing == [missing_key]
+
+
+def test_upstream_keys_point_to_the_converter(model_and_state, tmp_path):
+    config, _, _ = model_and_state
+    upstream = {'image_features.encoders.0.0.block.2.weight': torch.zeros(64, 3, 3, 3),
+                'aflow_net.netMain.0.0.weight': torch.zeros(128, 49, 3, 3)}
+    with pytest.raises(CheckpointMismatchError, match='pfafn_to_vtonbox.py'):
+        load_weights(build_tiny_model(config), save(tmp_path, upstream, wrap=False))
+
+
+def test_unreadable_checkpoints(model_and_state, tmp_path):
+    config, _, _ = model_and_state
+    model = build_tiny_model(config)
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint')
+    with pytest.raises(InferenceSetupError, match='cannot load checkpoint .*notes.pth'):
+        load_weights(model, str(text))
+    with pytest.raises(InferenceSetupError, match='checkpoint file not found'):
+        load_weights(model, str(tmp_path / 'missing.pth'))
+
+
+def test_devices_and_precisions(monkeypatch):
+    assert parse_device('cpu') == torch.device('cpu')
+    for device in ('tpu', 'gpu0', 'cuda:x'):
+        with pytest.raises(InferenceSetupError, match='unknown device'):
+            parse_device(device)
+    with pytest.raises(InferenceSetupError, match='unsupported device'):
+        parse_device('meta')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(InferenceSetupError, match='CUDA is not available'):
+        parse_device('cuda')
+    assert check_precision('bf16', torch.device('cpu')) == torch.bfloat16
+    assert check_precision('fp32', torch.device('cpu')) is None
+    with pytest.raises(InferenceSetupError, match='precision must be one of'):
+        check_precision('int8', torch.device('cpu'))
+
+
+def test_default_config_resolves_from_the_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_config_path('configs/pfafn_student.py').endswith('configs/pfafn_student.py')
+
+
+def test_broken_configs_are_setup_errors(tmp_path):
+    from vtonbox.apis import TryOnInferencer
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(type=\n')
+    with pytest.raises(InferenceSetupError, match='cannot read config .*broken.py'):
+        TryOnInferencer(str(broken))
+    config = write_tiny_config(tmp_path)
+    with pytest.raises(InferenceSetupError, match='cannot build the model of the given config'):
+        TryOnInferencer(dict(model=dict(type='NoSuchTryOn'),
+                             test_pipeline=[dict(type='ResizePad', size=(64, 64))]))
+    with pytest.raises(InferenceSetupError, match='cannot build the model of .*tiny_pfafn.py'):
+        TryOnInferencer(config, cfg_options={'model.generator.ngf': 'wide'})

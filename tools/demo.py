@@ -1,0 +1,110 @@
+"""Try garments on people from photos and save the results as PNG.
+
+    python tools/demo.py --person person.jpg --cloth shirt.jpg \\
+        --checkpoint pfafn_official.pth --out-dir outputs/demo [--save-strip]
+    python tools/demo.py --pairs data/VITON_test/test_pairs.txt --mask-dir test_edge \\
+        --checkpoint pfafn_official.pth --out-dir outputs/viton --batch-size 8
+
+Writes ``<person stem>__<garment stem>.png`` at each person photo's size. Bad input
+(missing or unreadable file, tiny photo, checkpoint that does not fit the config,
+unknown device) prints ``error: ...`` and exits with code 2.
+"""
+import argparse
+import os.path as osp
+import sys
+import warnings
+
+from mmengine.config import DictAction
+
+from vtonbox.apis import (
+    DEFAULT_CONFIG,
+    InferenceSetupError,
+    TryOnInferencer,
+    TryOnInputError,
+    TryOnInputWarning,
+    resolve_pair_list,
+)
+from vtonbox.datasets.readers import DataFileError
+
+#: Exit code for bad input or set-up (as argparse uses for bad arguments).
+EXIT_BAD_INPUT = 2
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Virtual try-on of garment photos on person photos (PF-AFN)')
+    inputs = parser.add_argument_group('pairs (give --person and --cloth, or --pairs)')
+    inputs.add_argument('--person', nargs='+', help='person photo(s)')
+    inputs.add_argument('--cloth', nargs='+',
+                        help='garment photo(s): as many as persons, or one for all')
+    inputs.add_argument('--cloth-mask', nargs='+',
+                        help='garment mask(s), one per garment (default: made by the '
+                        'cloth-mask parser)')
+    inputs.add_argument('--pairs', help='pair list: "person.jpg cloth.jpg" per line')
+    inputs.add_argument('--data-root',
+                        help='folder the pair-list names are relative to (default: the '
+                        "pair list's folder; test_img/ and test_clothes/ are searched too)")
+    inputs.add_argument('--mask-dir', help='garment mask folder for --pairs (relative to '
+                        'the data root), e.g. test_edge')
+    parser.add_argument('--config', default=DEFAULT_CONFIG, help='model config')
+    parser.add_argument('--checkpoint', required=True, help='model weights')
+    parser.add_argument('--out-dir', required=True, help='folder for the try-on PNGs')
+    parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
+    parser.add_argument('--precision', default='fp32', choices=('fp32', 'bf16', 'fp16'),
+                        help='autocast precision (bf16 works on CPU)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels-last memory format')
+    parser.add_argument('--batch-size', type=int, default=1, help='pairs per forward pass')
+    parser.add_argument('--save-strip', action='store_true',
+                        help='also save person | garment | try-on strips in OUT_DIR/strips')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries')
+    args = parser.parse_args(argv)
+    if args.pairs:
+        if args.person or args.cloth or args.cloth_mask:
+            parser.error('give either --pairs or --person/--cloth, not both')
+    elif not (args.person and args.cloth):
+        parser.error('give --person and --cloth (or --pairs)')
+    elif args.data_root or args.mask_dir:
+        parser.error('--data-root and --mask-dir go with --pairs')
+    if args.batch_size < 1:
+        parser.error('--batch-size must be at least 1')
+    return args
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    print(f'warning: {message}', file=sys.stderr)
+
+
+def run(args) -> int:
+    if args.pairs:
+        persons, cloths, masks = resolve_pair_list(args.pairs, args.data_root, args.mask_dir)
+    else:
+        persons, cloths, masks = args.person, args.cloth, args.cloth_mask
+    inferencer = TryOnInferencer(args.config, args.checkpoint, device=args.device,
+                                 precision=args.precision, channels_last=args.channels_last,
+                                 cfg_options=args.cfg_options)
+    paths = inferencer.run_to_dir(persons, cloths, masks, out_dir=args.out_dir,
+                                  batch_size=args.batch_size, save_strip=args.save_strip,
+                                  show_progress=True)
+    out_dir = osp.abspath(args.out_dir)
+    print(f'Saved {len(paths)} try-on image(s) to {out_dir}')
+    if args.save_strip:
+        print(f'Strips (person | garment | try-on) in {osp.join(out_dir, "strips")}')
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter('always', TryOnInputWarning)
+        warnings.showwarning = _print_warning
+        try:
+            return run(args)
+        except (DataFileError, TryOnInputError, InferenceSetupError, OSError) as err:
+            print(f'error: {err}', file=sys.stderr)
+            return EXIT_BAD_INPUT
+
+
+if __name__ == '__main__':
+    sys.exit(main())

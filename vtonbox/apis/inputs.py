@@ -1,0 +1,264 @@
+"""Inputs of the Inferencer: person photos, garment photos and garment masks given as
+file paths or numpy arrays, checked and converted to what the test pipeline expects.
+
+Files are read with the dataset readers (grey, RGBA, 16-bit, palette and CMYK files are
+converted; unreadable files raise ``DataFileError`` naming the file), then turned upright
+by their EXIF orientation (phone photos). Arrays are converted the same way as decoded
+files, so a file and the array read from it give the same result.
+"""
+import os
+import os.path as osp
+import warnings
+from typing import List, NamedTuple, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from vtonbox.datasets.readers import MissingDataFileError, read_gray, read_image
+
+from .errors import TryOnInputError, TryOnInputWarning
+
+#: Photos with a shorter side below this are refused (nothing recognisable is left).
+MIN_SIDE = 32
+#: Photos with a longer side above this are downscaled first (aspect kept).
+MAX_SIDE = 4096
+#: EXIF tag of the image orientation.
+EXIF_ORIENTATION = 0x0112
+_UINT16_TO_UINT8 = 257.0
+_WHITE = 255.0
+_MASK_ON = 255
+
+ImageSource = Union[str, os.PathLike, np.ndarray]
+
+
+class LoadedInput(NamedTuple):
+    """An input read into memory.
+
+    ``array``: (H, W, 3) uint8 RGB for photos, (H, W) uint8 for masks. ``path``: the
+    file, None for arrays. ``name``: a readable label (file stem, or ``person0``).
+    """
+    array: np.ndarray
+    path: Optional[str]
+    name: str
+
+
+def is_single(source) -> bool:
+    """Whether ``source`` is one input (a path or an array) rather than a list."""
+    return isinstance(source, (str, os.PathLike, np.ndarray))
+
+
+def describe(source: ImageSource, role: str, index: int) -> str:
+    """``'person image /a/b.jpg'`` or ``'person array #0'`` for messages."""
+    if isinstance(source, np.ndarray):
+        return f'{role} array #{index}'
+    if isinstance(source, (str, os.PathLike)):
+        return f'{role} image {os.fspath(source)}'
+    return f'{role} #{index}'
+
+
+def _to_uint8(array: np.ndarray, what: str) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.uint16:
+        return np.round(array.astype(np.float32) / _UINT16_TO_UINT8).astype(np.uint8)
+    if array.dtype == bool:
+        return array.astype(np.uint8) * np.uint8(_MASK_ON)
+    raise TryOnInputError(f'{what}: expected uint8 (or 16-bit) pixels in [0, 255], got dtype '
+                          f'{array.dtype}')
+
+
+def as_rgb(array: np.ndarray, what: str) -> np.ndarray:
+    """(H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA uint8/uint16 -> (H, W, 3) uint8.
+
+    Grey is replicated, 16-bit scaled to 8 bit and RGBA composited over white, exactly
+    as ``read_image`` does for files.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f'{what}: expected a numpy array, got {type(array).__name__}')
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 2:
+        return np.repeat(_to_uint8(array, what)[:, :, None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4):
+        raise TryOnInputError(f'{what}: expected an (H, W, 3) RGB image, got shape '
+                              f'{array.shape}')
+    array = _to_uint8(array, what)
+    if array.shape[2] == 3:
+        return np.ascontiguousarray(array)
+    alpha = array[:, :, 3:].astype(np.float32) / _WHITE
+    rgb = array[:, :, :3].astype(np.float32)
+    return np.round(rgb * alpha + _WHITE * (1.0 - alpha)).astype(np.uint8)
+
+
+def as_mask(array: np.ndarray, what: str) -> np.ndarray:
+    """(H, W) bool / uint8 / uint16 (or (H, W, 1|3) uint8) -> (H, W) uint8 in [0, 255].
+
+    bool masks become {0, 255}; grey masks are kept (the pipeline binarises them).
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f'{what}: expected a numpy array, got {type(array).__name__}')
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim == 3 and array.shape[2] == 3:
+        return cv2.cvtColor(_to_uint8(array, what), cv2.COLOR_RGB2GRAY)
+    if array.ndim != 2:
+        raise TryOnInputError(f'{what}: expected an (H, W) mask, got shape {array.shape}')
+    return np.ascontiguousarray(_to_uint8(array, what))
+
+
+def exif_orientation(path: str) -> int:
+    """EXIF orientation (1..8) of an image file; 1 (upright) when there is none."""
+    try:
+        with Image.open(path) as img:
+            value = img.getexif().get(EXIF_ORIENTATION, 1)
+    except (OSError, SyntaxError, ValueError):
+        return 1
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn an (H, W[, C]) array upright as EXIF ``orientation`` says (PIL's
+    ``ImageOps.exif_transpose``)."""
+    if orientation in (2, 4):
+        array = array[:, ::-1] if orientation == 2 else array[::-1]
+    elif orientation in (3, 6, 8):
+        array = np.rot90(array, {3: 2, 6: -1, 8: 1}[orientation])
+    elif orientation == 5:
+        array = array.swapaxes(0, 1)
+    elif orientation == 7:
+        array = np.rot90(array, 2).swapaxes(0, 1)
+    return np.ascontiguousarray(array)
+
+
+def check_size(array: np.ndarray, what: str, min_side: int = MIN_SIDE,
+               max_side: Optional[int] = MAX_SIDE) -> np.ndarray:
+    """Refuse tiny photos; downscale huge ones (aspect kept) with a warning.
+
+    Raises:
+        TryOnInputError: a side is below ``min_side``.
+    """
+    height, width = array.shape[:2]
+    if min(height, width) < min_side:
+        raise TryOnInputError(f'{what} is {width}x{height} pixels; both sides must be at '
+                              f'least {min_side} pixels')
+    if max_side is None or max(height, width) <= max_side:
+        return array
+    scale = max_side / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    warnings.warn(f'{what} is {width}x{height} pixels, more than {max_side} on a side; '
+                  f'downscaled to {new_w}x{new_h} first (results have that size)',
+                  TryOnInputWarning, stacklevel=3)
+    return cv2.resize(array, (new_w, new_h), interpolation=cv2.INTER_AREA)
+
+
+def _read(source: ImageSource, role: str, reader) -> np.ndarray:
+    path = os.fspath(source)
+    if not osp.isfile(path):
+        raise MissingDataFileError(path, f'{role} file not found')
+    return apply_orientation(reader(path), exif_orientation(path))
+
+
+def _name(source: ImageSource, role: str, index: int) -> str:
+    if isinstance(source, np.ndarray):
+        return f'{role}{index}'
+    return osp.splitext(osp.basename(os.fspath(source)))[0]
+
+
+def load_photo(source: ImageSource, role: str, index: int = 0, min_side: int = MIN_SIDE,
+               max_side: Optional[int] = MAX_SIDE) -> LoadedInput:
+    """Read or convert a person / garment photo.
+
+    Args:
+        source (str | PathLike | ndarray): a file, or an (H, W, 3) uint8 RGB array
+            (grey, RGBA and 16-bit arrays are converted as files are).
+        role (str): ``'person'`` or ``'cloth'`` (for messages and names).
+        index (int): position in the input list (for messages and names).
+
+    Returns:
+        LoadedInput: (H, W, 3) uint8 RGB, at most ``max_side`` on a side.
+    """
+    what = describe(source, role, index)
+    if isinstance(source, np.ndarray):
+        array, path = as_rgb(source, what), None
+    elif isinstance(source, (str, os.PathLike)):
+        array, path = _read(source, role, read_image), os.fspath(source)
+    else:
+        raise TypeError(f'{role} #{index} must be a file path or a numpy array, got '
+                        f'{type(source).__name__}')
+    return LoadedInput(check_size(array, what, min_side, max_side), path,
+                       _name(source, role, index))
+
+
+def load_mask(source: ImageSource, cloth_hw: Sequence[int], index: int = 0) -> LoadedInput:
+    """Read or convert a garment mask and fit it to its garment photo.
+
+    A mask of another size than the garment is resized to it (nearest) with a warning.
+
+    Args:
+        source (str | PathLike | ndarray): a file, or an (H, W) uint8 {0, 255} / bool
+            array (grey values are binarised by the pipeline threshold).
+        cloth_hw (tuple[int, int]): (H, W) of the garment photo as used.
+        index (int): position in the input list.
+
+    Returns:
+        LoadedInput: (H, W) uint8 in [0, 255] at ``cloth_hw``.
+    """
+    what = describe(source, 'cloth mask', index)
+    if isinstance(source, np.ndarray):
+        array, path = as_mask(source, what), None
+    elif isinstance(source, (str, os.PathLike)):
+        array, path = _read(source, 'cloth mask', read_gray), os.fspath(source)
+    else:
+        raise TypeError(f'cloth mask #{index} must be a file path, a numpy array or None, '
+                        f'got {type(source).__name__}')
+    height, width = int(cloth_hw[0]), int(cloth_hw[1])
+    if array.shape[:2] != (height, width):
+        warnings.warn(f'{what} is {array.shape[1]}x{array.shape[0]} pixels but its garment '
+                      f'photo is {width}x{height}; the mask was resized to fit',
+                      TryOnInputWarning, stacklevel=2)
+        array = cv2.resize(array, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
+    return LoadedInput(array, path, _name(source, 'mask', index))
+
+
+def as_list(source, role: str) -> List:
+    """One input or a list of inputs -> a non-empty list."""
+    if is_single(source):
+        return [source]
+    if isinstance(source, (list, tuple)):
+        if not source:
+            raise TryOnInputError(f'the {role} list is empty')
+        return list(source)
+    raise TypeError(f'{role} must be a file path, a numpy array or a list of them, got '
+                    f'{type(source).__name__}')
+
+
+def pair_inputs(person, cloth, cloth_mask=None):
+    """Match persons, garments and masks one to one.
+
+    Lists must have equal lengths, or one side holds a single item that is tried with
+    every item of the other (one garment on many people, many garments on one person).
+    Masks go with the garments: None (all made by the mask parser), one per garment,
+    or a list with None entries.
+
+    Returns:
+        tuple[list, list, list]: persons, garments, masks (None entries allowed), all
+        of the same length.
+    """
+    persons, cloths = as_list(person, 'person'), as_list(cloth, 'cloth')
+    if cloth_mask is None:
+        masks = [None] * len(cloths)
+    else:
+        masks = as_list(cloth_mask, 'cloth mask')
+        if len(masks) != len(cloths):
+            raise TryOnInputError(f'got {len(masks)} cloth masks for {len(cloths)} garment '
+                                  'photos; give one mask per garment (or none)')
+    count = max(len(persons), len(cloths))
+    if len(persons) not in (1, count) or len(cloths) not in (1, count):
+        raise TryOnInputError(f'got {len(persons)} person and {len(cloths)} garment inputs; '
+                              'give as many of each, or one of either')
+    if len(persons) == 1:
+        persons = persons * count
+    if len(cloths) == 1:
+        cloths, masks = cloths * count, masks * count
+    return persons, cloths, masks
