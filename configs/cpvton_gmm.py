@@ -14,3 +14,14 @@ model = dict(
     warp_loss=dict(type='MultiScaleWarpLoss', vgg_loss=dict(type='VGGPerceptualLoss')),
     gen_loss=dict(type='TryOnGeneratorLoss', vgg_loss=dict(type='VGGPerceptualLoss')),
     warp_loss_weight=1.0)
+
+# The parser-based networks need the test persons' parsing, pose and DensePose, which
+# the PF-AFN test package does not ship: no val/test loop on VITON here. Evaluate the
+# teacher through the student (configs/pfafn_student.py), or point these loops at a
+# test set with all modalities (see configs/synthetic/ for such pipelines).
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None

@@ -26,3 +26,14 @@ model = dict(
 
 # Warp at 0.2x the generator's learning rate (reference: 1e-5 vs 5e-5).
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'warp_model': dict(lr_mult=0.2)}))
+
+# The parser-based networks need the test persons' parsing, pose and DensePose, which
+# the PF-AFN test package does not ship: no val/test loop on VITON here. Evaluate the
+# teacher through the student (configs/pfafn_student.py), or point these loops at a
+# test set with all modalities (see configs/synthetic/ for such pipelines).
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None

@@ -40,5 +40,9 @@ custom_hooks = [
 ]
 # Parameters frozen by the schedule get no gradient.
 model_wrapper_cfg = dict(find_unused_parameters=True)
+# A warp has no try-on image: score the warped cloth against the photo inside the warped
+# mask on the paired split. No unpaired test loop (no ground truth there).
 val_evaluator = [dict(type='MaskedL1', pred_key='pred_warped_cloth', mask_key='pred_warped_mask')]
-test_evaluator = val_evaluator
+test_dataloader = None
+test_cfg = None
+test_evaluator = None

@@ -1,24 +1,36 @@
-"""Test a checkpoint with the config's test loop and metrics:
-``python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--show-dir DIR]``."""
+"""Evaluate a checkpoint under the config's protocols and write a JSON record:
+``python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--show-dir DIR]``.
+
+Unpaired protocol = the config's test loop (FID/KID); paired = its val loop (SSIM/PSNR).
+"""
 import argparse
-import os.path as osp
+import json
 import sys
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
-from vtonbox.engine.launch import (LAUNCHERS, default_work_dir, load_config, setup_launcher,
-                                   teardown_launcher)
+from vtonbox.engine.evaluate import PROTOCOLS, evaluate_checkpoint, prepare_test_config
+from vtonbox.engine.launch import (
+    LAUNCHERS,
+    default_work_dir,
+    load_config,
+    setup_launcher,
+    teardown_launcher,
+)
 from vtonbox.utils import register_all_modules
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test (and evaluate) a vtonbox model')
-    parser.add_argument('config', help='test config file path')
+    parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='directory for logs (default: work_dirs/<config>)')
-    parser.add_argument('--out', help='write the metrics (and their provenance) to this JSON')
-    parser.add_argument('--show-dir', help='save every try-on image (PNG) to this directory')
+    parser.add_argument('--out', help='write the metrics and their protocol to this JSON file')
+    parser.add_argument('--show-dir', help='save every try-on as PNG under DIR/{unpaired,paired}')
+    parser.add_argument('--save-strip', action='store_true',
+                        help='with --show-dir, also save person | cloth | try-on strips')
+    parser.add_argument('--protocols', nargs='+', choices=list(PROTOCOLS),
+                        default=list(PROTOCOLS), help='which protocols to run (default: both)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.batch_size=2')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
@@ -28,29 +40,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_test_config(args):
-    """Merge the command line into the config."""
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'Checkpoint not found: {args.checkpoint}')
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
-    cfg.load_from = args.checkpoint
-    setup_launcher(cfg, args.launcher)
-    return cfg
-
-
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     try:
-        cfg = build_test_config(args)
-        runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
-        if args.out and runner.rank == 0:
-            import json
-            with open(args.out, 'w') as f:
-                json.dump(metrics, f, indent=2, default=float)
-            print(f'Metrics written to {args.out}')
+        cfg = load_config(args.config, args.cfg_options)
+        cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
+        prepare_test_config(cfg, args.show_dir, args.save_strip)
+        setup_launcher(cfg, args.launcher)
+        record = evaluate_checkpoint(cfg, args.checkpoint, args.protocols, args.out)
+        print(json.dumps(record['metrics'], indent=2))
     finally:
         teardown_launcher()
 

@@ -36,6 +36,12 @@ def offline(cfg):
 def test_config_loads_and_model_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.filename == path
+    # MMEngine's Runner wants each loop's dataloader, cfg and evaluator all set or all None.
+    is_experiment = '_base_' not in osp.relpath(path, REPO_ROOT).split(osp.sep)
+    for loop in ('val', 'test') if is_experiment else ():
+        parts = [cfg.get(f'{loop}_{k}') is None for k in ('dataloader', 'cfg', 'evaluator')]
+        assert len(set(parts)) == 1, f'{loop} loop is half configured in {path}'
+        assert '_delete_' not in str(cfg.get(f'{loop}_dataloader'))
     register_all_modules()
     init_default_scope('vtonbox')
     # Top-level experiment configs build their model; _base_ model files expose

@@ -1,18 +1,23 @@
-"""Save every predicted try-on of a test run as a lossless PNG (for FID and for users),
-optionally with a person | cloth | try-on strip beside it, with a progress bar."""
+"""Save every predicted try-on of an evaluation as a lossless PNG (for FID and for
+users), optionally with a person | cloth | try-on strip beside it.
+
+Test-loop results (the unpaired protocol) go to ``<out_dir>/unpaired``, val-loop results
+(the paired protocol) to ``<out_dir>/paired``.
+"""
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import cv2
 from mmengine.hooks import Hook
-from mmengine.utils import ProgressBar
 
 from vtonbox.registry import HOOKS
 from vtonbox.visualization import tryon_grid_row
 
 #: Panels of the optional strip, as in the upstream test script.
 STRIP_FIELDS = ('person', 'cloth', 'pred_tryon')
+#: Sub-folder per loop.
+DEFAULT_SUBDIRS = dict(test='unpaired', val='paired')
 
 
 def result_name(sample: dict) -> str:
@@ -30,43 +35,45 @@ def write_rgb_png(path: str, rgb) -> None:
 
 @HOOKS.register_module()
 class SaveTryOnResultsHook(Hook):
-    """Write ``pred_tryon`` of every test sample to ``out_dir``.
+    """Write ``pred_tryon`` of every val/test sample under ``out_dir``.
 
     Args:
-        out_dir (str): folder for the try-on PNGs (created).
-        save_strip (bool): also write ``strips/<name>`` person | cloth | try-on.
-        show_progress (bool): print a progress bar on rank 0.
+        out_dir (str): root folder (created).
+        save_strip (bool): also write ``<subdir>/strips/<name>`` person | cloth | try-on.
+        subdirs (dict): sub-folder per loop (``test``, ``val``).
     """
 
     priority = 'LOW'
 
-    def __init__(self, out_dir: str, save_strip: bool = False, show_progress: bool = True):
+    def __init__(self, out_dir: str, save_strip: bool = False,
+                 subdirs: Optional[Dict[str, str]] = None):
         self.out_dir = out_dir
         self.save_strip = save_strip
-        self.show_progress = show_progress
-        self._bar: Optional[ProgressBar] = None
+        self.subdirs = dict(subdirs or DEFAULT_SUBDIRS)
 
-    def before_test(self, runner) -> None:
-        os.makedirs(osp.join(self.out_dir, 'strips') if self.save_strip else self.out_dir,
-                    exist_ok=True)
-        if self.show_progress and runner.rank == 0:
-            self._bar = ProgressBar(len(runner.test_dataloader))
+    def folder(self, mode: str) -> str:
+        return osp.join(self.out_dir, self.subdirs[mode])
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def _save(self, mode: str, outputs: Optional[Sequence]) -> None:
+        folder = self.folder(mode)
+        os.makedirs(osp.join(folder, 'strips') if self.save_strip else folder, exist_ok=True)
         for sample in outputs or ():
             sample = sample.to_dict() if hasattr(sample, 'to_dict') else sample
             name = result_name(sample)
             tryon = sample['pred_tryon'].detach().cpu().permute(1, 2, 0).numpy()
-            write_rgb_png(osp.join(self.out_dir, name), tryon)
+            write_rgb_png(osp.join(folder, name), tryon)
             if self.save_strip:
-                write_rgb_png(osp.join(self.out_dir, 'strips', name),
+                write_rgb_png(osp.join(folder, 'strips', name),
                               tryon_grid_row(sample, STRIP_FIELDS))
-        if self._bar is not None:
-            self._bar.update()
 
-    def after_test(self, runner) -> None:
-        if self._bar is not None:
-            print()
-            runner.logger.info(f'Try-on images saved to {osp.abspath(self.out_dir)}')
-            self._bar = None
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self._save('test', outputs)
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self._save('val', outputs)
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        runner.logger.info(f'Try-on images saved to {osp.abspath(self.folder("test"))}')
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        runner.logger.info(f'Try-on images saved to {osp.abspath(self.folder("val"))}')

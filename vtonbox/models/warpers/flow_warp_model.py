@@ -50,9 +50,10 @@ class FlowWarpModel(nn.Module):
                  encoder: Optional[dict] = None, fpn: Optional[dict] = None,
                  warper: Optional[dict] = None) -> None:
         super().__init__()
-        encoder = dict(encoder if encoder is not None else dict(type='FeatureEncoder'))
-        fpn = dict(fpn if fpn is not None else dict(type='RefinePyramid'))
-        warper = dict(warper if warper is not None else dict(type='AFlowNet'))
+        # A sub-config without `type` only changes the defaults' arguments.
+        encoder = dict(dict(type='FeatureEncoder'), **(encoder or {}))
+        fpn = dict(dict(type='RefinePyramid'), **(fpn or {}))
+        warper = dict(dict(type='AFlowNet'), **(warper or {}))
         for name, cfg in (('encoder', encoder), ('fpn', fpn)):
             if 'in_channels' in cfg:
                 raise ValueError(f'{name}.in_channels is derived by FlowWarpModel; set '

@@ -1,0 +1,37 @@
+# Stage 4 on the synthetic data (see pbafn_warp.py): the parser-free student end to end,
+# warp from synthetic stage 3, taught by the synthetic stage-2 teacher. `make demo` tests
+# this one. Also the inference config of the synthetic student.
+#   python tools/train.py configs/synthetic/pfafn_student.py
+_base_ = [
+    '../pfafn_student.py', '../_base_/datasets/synthetic_viton_parts.py',
+    '../_base_/models/tiny_cpu.py', '../_base_/schedules/synthetic_cpu.py'
+]
+work_dir = 'work_dirs/synthetic/pfafn_student'
+
+train_dataloader = {{_base_.synthetic_train_dataloader}}
+val_dataloader = {{_base_.synthetic_val_dataloader}}
+test_dataloader = {{_base_.synthetic_test_dataloader}}
+
+model = dict(
+    warp_model={{_base_.tiny_aflow_warp_model}},
+    generator={{_base_.tiny_generator}},
+    warp_loss=dict(vgg_loss=None),
+    gen_loss=dict(vgg_loss=None),
+    teacher=dict(warp_model={{_base_.tiny_aflow_warp_model}},
+                 generator={{_base_.tiny_generator}},
+                 checkpoint='work_dirs/synthetic/pbafn_tryon/epoch_6.pth',
+                 made_by='python tools/train.py configs/synthetic/pbafn_tryon.py'),
+    init_cfg=dict(checkpoint='work_dirs/synthetic/pfafn_warp/epoch_6.pth',
+                  made_by='python tools/train.py configs/synthetic/pfafn_warp.py'))
+
+optim_wrapper = {{_base_.synthetic_optim_wrapper}}  # keeps the warp's 0.2x lr_mult
+param_scheduler = {{_base_.synthetic_param_scheduler}}
+train_cfg = {{_base_.synthetic_train_cfg}}
+default_hooks = {{_base_.synthetic_default_hooks}}
+custom_hooks = [
+    dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
+    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=4,
+         values=dict(skin_l1_weight=60.0, skin_vgg_weight=4.0)),
+]
+sync_bn = None  # CPU
+test_evaluator = [dict(type='FID'), dict(type='KID', num_subsets=10, subset_size=16)]

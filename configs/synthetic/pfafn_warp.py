@@ -1,0 +1,34 @@
+# Stage 3 on the synthetic data (see pbafn_warp.py): the parser-free student warp, taught
+# by the synthetic stage-2 teacher, initialised from its warp except cond branch / refine
+# nets, which train alone for the first `synthetic_niter` epochs.
+#   python tools/train.py configs/synthetic/pfafn_warp.py
+_base_ = [
+    '../pfafn_warp.py', '../_base_/datasets/synthetic_viton_parts.py',
+    '../_base_/models/tiny_cpu.py', '../_base_/schedules/synthetic_cpu.py'
+]
+work_dir = 'work_dirs/synthetic/pfafn_warp'
+teacher_checkpoint = 'work_dirs/synthetic/pbafn_tryon/epoch_6.pth'
+
+train_dataloader = {{_base_.synthetic_train_dataloader}}
+val_dataloader = {{_base_.synthetic_val_dataloader}}
+
+model = dict(
+    warp_model={{_base_.tiny_aflow_warp_model}},
+    warp_loss=dict(vgg_loss=None),
+    teacher=dict(warp_model={{_base_.tiny_aflow_warp_model}},
+                 generator={{_base_.tiny_generator}},
+                 checkpoint=teacher_checkpoint,
+                 made_by='python tools/train.py configs/synthetic/pbafn_tryon.py'),
+    init_cfg=dict(checkpoint=teacher_checkpoint,
+                  made_by='python tools/train.py configs/synthetic/pbafn_tryon.py'))
+
+optim_wrapper = {{_base_.synthetic_optim_wrapper}}
+param_scheduler = {{_base_.synthetic_param_scheduler}}
+train_cfg = {{_base_.synthetic_train_cfg}}
+default_hooks = {{_base_.synthetic_default_hooks}}
+custom_hooks = [
+    dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
+    dict(type='TrainableScheduleHook', switch_epoch=2,
+         trainable=[r'^warp_model\.cond_', r'^warp_model\.warper\.refine_nets']),
+]
+sync_bn = None  # CPU
