@@ -25,8 +25,9 @@ test: install
 	@$(PY) -m pytest tests -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo 'pytest collected no test: failing' >&2; exit 1; fi; exit $$rc
 
+# The main job: synthetic data -> 4 training stages -> evaluation -> result grid.
 demo: install
-	$(PY) tools/misc/list_modules.py
+	$(PY) tools/run_synthetic_demo.py
 
 lint: install
 	$(PY) -m ruff check vtonbox tools tests configs

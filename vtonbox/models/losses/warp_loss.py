@@ -112,7 +112,8 @@ class MultiScaleWarpLoss(nn.Module):
         Returns:
             dict[str, Tensor]: scalars ``<prefix>_l1``, ``<prefix>_vgg``,
             ``<prefix>_mask``, ``<prefix>_smooth``, ``<prefix>_tv`` (terms whose
-            sub-loss is None are absent), already weighted; their sum is the warp loss.
+            sub-loss is None are absent, as is TV when there are no ``deltas``),
+            already weighted; their sum is the warp loss.
         """
         cloths, masks, diffs = (list(_field(warp_output, name)) for name in LEVEL_FIELDS)
         if not (len(cloths) == len(masks) == len(diffs) == len(self.level_weights)):
@@ -142,7 +143,8 @@ class MultiScaleWarpLoss(nn.Module):
         losses[f'{self.prefix}_mask'] = self.mask_weight * mask
         if self.smooth_loss is not None:
             losses[f'{self.prefix}_smooth'] = self.smooth_weight * smooth
-        if self.tv_loss is not None:
-            losses[f'{self.prefix}_tv'] = self.tv_weight * self.tv_loss(
-                list(_field(warp_output, DELTAS_FIELD)))
+        deltas = list(_field(warp_output, DELTAS_FIELD))
+        # Heads without flow increments (the TPS warper) have no TV term.
+        if self.tv_loss is not None and deltas:
+            losses[f'{self.prefix}_tv'] = self.tv_weight * self.tv_loss(deltas)
         return losses
