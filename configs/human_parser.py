@@ -3,13 +3,10 @@
 # A U-Net trained with pixel-wise cross-entropy on VITON_traindata (train_img /
 # train_label) at 256 x 192; mIoU on a held-out tail of the sorted training listing.
 #   python tools/train.py configs/human_parser.py
-#   python tools/test.py configs/human_parser.py work_dirs/human_parser/best_mIoU_*.pth
-# See docs/user_guides/human_parser.md.
+#   python tools/test.py configs/human_parser.py work_dirs/human_parser/epoch_50.pth \
+#       --protocols unpaired
+# See docs/user_guides/inference.md, section "Human parser".
 _base_ = ['_base_/default_runtime.py']
-
-# ParsingMIoU is registered in vtonbox/evaluation/metrics/miou.py, which the metrics
-# package does not import yet; this line can go once it does.
-custom_imports = dict(imports=['vtonbox.evaluation.metrics.miou'], allow_failed_imports=False)
 
 num_classes = 14  # VITON parsing ids 0..13 (vtonbox.datasets.labels.PARSING_CLASSES)
 ignore_index = 255
@@ -100,7 +97,10 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# No `save_best`: tools/test.py runs the val loop outside training, where MMEngine's
+# CheckpointHook cannot save a best checkpoint; the poly schedule ends at a low lr and
+# the last checkpoint is the one to use.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=val_interval, max_keep_ckpts=2,
-                    save_last=True, save_best='mIoU', rule='greater'))
+                    save_last=True))

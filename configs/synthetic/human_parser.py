@@ -3,7 +3,11 @@
 # train split and scores mIoU on its test split (which has test_label).
 #   python tools/dataset/make_synthetic.py data/synthetic --num-train 256 --num-test 32 \
 #       --height 128 --width 96
-#   python tools/train.py configs/synthetic/human_parser.py
+#   OMP_NUM_THREADS=1 python tools/train.py configs/synthetic/human_parser.py
+#   python tools/test.py configs/synthetic/human_parser.py \
+#       work_dirs/human_parser/epoch_20.pth --protocols unpaired
+# Measured: test mIoU 0.942 (per-position majority-label baseline 0.460), 640 iterations,
+# 8.5 min on 2 shared CPU cores (docs/user_guides/inference.md, section "Human parser").
 _base_ = ['../human_parser.py']
 
 # A narrower U-Net than on VITON, so that a CPU run takes minutes.

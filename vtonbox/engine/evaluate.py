@@ -30,6 +30,8 @@ def prepare_test_config(cfg: Config, show_dir: Optional[str] = None,
     cfg.model = inference_model_config(cfg.model)
     cfg.load_from = None
     cfg.resume = False
+    # Evaluation saves no checkpoints (and `save_best` would fail outside training).
+    cfg.default_hooks = dict(cfg.get('default_hooks') or {}, checkpoint=None)
     hooks = [dict(type='EvalProgressHook')]
     if show_dir:
         hooks.append(dict(type='SaveTryOnResultsHook', out_dir=show_dir,

@@ -58,7 +58,9 @@ class TryOnVisualizationHook(Hook):
                          outputs: Optional[Sequence]) -> None:
         if not self.test_interval or outputs is None or batch_idx % self.test_interval:
             return
-        self._draw(runner, f'{mode}_{batch_idx:06d}', outputs, runner.iter)
+        # step = batch index: reading runner.iter would build the training loop (and its
+        # dataloader) in a test-only run.
+        self._draw(runner, f'{mode}_{batch_idx:06d}', outputs, batch_idx)
 
     def _draw(self, runner, name: str, samples: Sequence, step: int) -> None:
         runner.visualizer.add_datasample(name, data_sample=list(samples)[:self.max_samples],

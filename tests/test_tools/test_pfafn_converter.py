@@ -1,0 +1,222 @@
+"""Official PF-AFN weight converter: key mapping, validation errors, the CLI, and strict
+loading of vtonbox checkpoints (numeric parity: tests/test_models/test_tryon/)."""
+import argparse
+import importlib.util
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.runner import load_checkpoint
+
+from tests.conftest import REPO_ROOT, tool_env
+from tests.test_models.test_tryon.official_pfafn import (
+    GEN_FILE,
+    WARP_FILE,
+    random_official_state_dicts,
+)
+from vtonbox.models.tryon.official_weights import (
+    WeightsMismatchError,
+    build_model_from_config,
+    convert_official_state_dicts,
+    load_tryon_checkpoint,
+    official_to_vtonbox_keys,
+    vtonbox_to_official_key,
+)
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
+CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')
+#: A small ParserFreeTryOn (same structure, fewer channels) for checkpoint-loading tests.
+TINY_OPTIONS = {
+    'model.generator.ngf': 4,
+    'model.warp_model.encoder.channels': [4, 4, 8, 8, 8],
+    'model.warp_model.fpn.out_channels': 8,
+    'model.warp_model.warper.hidden_channels': [4, 4, 4],
+}
+#: Seconds for the CLI subprocess (imports + building the model on a shared CPU).
+CLI_TIMEOUT = 300
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('pfafn_to_vtonbox', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@pytest.fixture(scope='module')
+def model():
+    return build_model_from_config(CONFIG)
+
+
+@pytest.fixture(scope='module')
+def official_zeros():
+    return random_official_state_dicts(zeros=True)
+
+
+@pytest.fixture
+def official(official_zeros):
+    warp, gen = official_zeros
+    return dict(warp), dict(gen)
+
+
+def test_every_official_key_maps_onto_the_model(model, official):
+    warp, gen = official
+    renamed, ignored, unknown = official_to_vtonbox_keys(warp, gen)
+    assert not ignored and not unknown
+    assert set(renamed) == set(model.state_dict())
+    assert (len(warp), len(gen)) == (420, 261)
+    for key in model.state_dict():  # the message helper inverts the mapping
+        part, official_key = vtonbox_to_official_key(key).split(':', 1)
+        assert official_key in (warp if part == 'warp' else gen)
+
+
+def test_convert_maps_values_and_ignores_training_filter(model, official):
+    warp, gen = official
+    warp['aflow_net.weight'] = torch.zeros(4, 1, 3, 3)
+    warp['aflow_net.netRefine.4.6.bias'] = torch.tensor([1.5, -2.5])
+    warp['cond_FPN.adaptive.0.bias'] = torch.arange(256.)
+    gen['model.model.4.model.1.running_var'] = torch.full((128,), 3.0)
+    result = convert_official_state_dicts(warp, gen, model)
+    assert (result.num_warp_keys, result.num_generator_keys) == (420, 261)
+    assert result.ignored_keys == ['warp:aflow_net.weight']
+    assert torch.equal(model.warp_model.warper.refine_nets[4][6].bias, torch.tensor([1.5, -2.5]))
+    assert torch.equal(model.warp_model.cond_fpn.adaptive[0].bias, torch.arange(256.))
+    assert torch.equal(model.generator.model.model[4].model[1].running_var,
+                       torch.full((128,), 3.0))
+    tracked = result.state_dict['generator.model.model.4.model.1.num_batches_tracked']
+    assert tracked.dtype == torch.int64
+
+
+def test_missing_key_is_listed(model, official):
+    warp, gen = official
+    del warp['image_features.encoders.2.1.block.3.running_var']
+    del gen['model.model.6.weight']
+    with pytest.raises(WeightsMismatchError, match='2 missing key') as info:
+        convert_official_state_dicts(warp, gen, model)
+    assert info.value.missing == ['warp:image_features.encoders.2.1.block.3.running_var',
+                                  'generator:model.model.6.weight']
+    assert 'warp:image_features.encoders.2.1.block.3.running_var' in str(info.value)
+    assert 'generator:model.model.6.weight' in str(info.value)
+
+
+def test_misnamed_key_is_listed_as_missing_and_unexpected(model, official):
+    warp, gen = official
+    warp['cond_fpn.smooth.0.weight'] = warp.pop('cond_FPN.smooth.0.weight')
+    gen['model.model.4.model.1.running_avg'] = gen.pop('model.model.4.model.1.running_var')
+    with pytest.raises(WeightsMismatchError) as info:
+        convert_official_state_dicts(warp, gen, model)
+    error = info.value
+    assert error.missing == ['warp:cond_FPN.smooth.0.weight',
+                             'generator:model.model.4.model.1.running_var']
+    assert sorted(error.unexpected) == ['generator:model.model.4.model.1.running_avg',
+                                        'warp:cond_fpn.smooth.0.weight']
+    for key in error.missing + error.unexpected:
+        assert key in str(error)
+
+
+def test_shape_mismatch_is_listed(model, official):
+    warp, gen = official
+    gen['model.model.0.weight'] = torch.zeros(64, 8, 3, 3)  # the parser-based generator
+    warp['cond_features.encoders.0.0.block.2.weight'] = torch.zeros(64, 45, 3, 3)
+    with pytest.raises(WeightsMismatchError, match='2 shape mismatch') as info:
+        convert_official_state_dicts(warp, gen, model)
+    message = str(info.value)
+    assert 'generator:model.model.0.weight (weights [64, 8, 3, 3] vs model [64, 7, 3, 3])' \
+        in message
+    assert 'warp:cond_features.encoders.0.0.block.2.weight' in message
+
+
+def test_swapped_files_are_rejected(model, official):
+    warp, gen = official
+    with pytest.raises(WeightsMismatchError, match='unexpected key'):
+        convert_official_state_dicts(gen, warp, model)
+
+
+def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, capsys):
+    warp, gen = official
+    warp['aflow_net.weight'] = torch.zeros(4, 1, 3, 3)
+    warp['aflow_net.netMain.0.6.bias'] = torch.tensor([0.25, 0.75])
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in warp.items()}),
+               tmp_path / WARP_FILE)
+    torch.save(gen, tmp_path / GEN_FILE)
+    out = tmp_path / 'converted.pth'
+    status = load_tool().main(['--warp', str(tmp_path / WARP_FILE), '--gen',
+                               str(tmp_path / GEN_FILE), '--out', str(out)])
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert 'mapped 420 warp keys' in printed and '261 generator keys' in printed
+    assert 'ignored input keys: warp:aflow_net.weight' in printed
+    tiny = build_model_from_config(CONFIG, TINY_OPTIONS)  # wrong size: strict load fails
+    with pytest.raises(WeightsMismatchError, match='shape mismatch'):
+        load_tryon_checkpoint(tiny, str(out))
+    checkpoint = torch.load(out, map_location='cpu', weights_only=True)
+    assert checkpoint['meta']['ignored_keys'] == ['warp:aflow_net.weight']
+    assert torch.equal(checkpoint['state_dict']['warp_model.warper.main_nets.0.6.bias'],
+                       torch.tensor([0.25, 0.75]))
+
+
+def test_cli_reports_unsafe_or_missing_files_without_traceback(tmp_path, capsys):
+    unsafe = tmp_path / 'unsafe.pth'
+    torch.save(argparse.Namespace(weights=1), unsafe)  # not loadable with weights_only
+    tool = load_tool()
+    args = ['--gen', str(unsafe), '--out', str(tmp_path / 'out.pth')]
+    assert tool.main(['--warp', str(tmp_path / 'absent.pth')] + args) == 1
+    assert 'absent.pth' in capsys.readouterr().err
+    assert tool.main(['--warp', str(unsafe)] + args) == 1
+    assert capsys.readouterr().err.startswith('error:')
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def test_cli_subprocess_exits_nonzero_listing_keys(tmp_path, official_zeros):
+    warp, gen = official_zeros
+    torch.save({k: warp[k] for k in list(warp)[:2]}, tmp_path / WARP_FILE)
+    torch.save(dict(gen, extra_head=torch.zeros(1)), tmp_path / GEN_FILE)
+    result = subprocess.run(
+        [sys.executable, TOOL, '--warp', str(tmp_path / WARP_FILE), '--gen',
+         str(tmp_path / GEN_FILE), '--out', str(tmp_path / 'out.pth')],
+        cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'Traceback' not in result.stderr
+    assert '418 missing key(s): warp:image_features.encoders.0.0.block.0.running_mean' \
+        in result.stderr
+    assert 'unexpected key(s): generator:extra_head' in result.stderr
+    assert not (tmp_path / 'out.pth').exists()
+
+
+@pytest.fixture
+def tiny_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    source = build_model_from_config(CONFIG, TINY_OPTIONS)
+    path = tmp_path / 'tiny.pth'
+    torch.save(dict(state_dict=source.state_dict(), meta=dict(note='tiny')), path)
+    return source, path
+
+
+def test_loader_loads_vtonbox_checkpoint_strictly(tiny_checkpoint):
+    source, path = tiny_checkpoint
+    target = build_model_from_config(CONFIG, TINY_OPTIONS)
+    load_tryon_checkpoint(target, str(path))
+    for key, value in source.state_dict().items():
+        assert torch.equal(target.state_dict()[key], value), key
+    load_checkpoint(build_model_from_config(CONFIG, TINY_OPTIONS), str(path), strict=True)
+
+
+@pytest.mark.parametrize('mutation', ['missing', 'misnamed'])
+def test_loader_lists_missing_and_misnamed_keys(tiny_checkpoint, tmp_path, mutation):
+    source, _ = tiny_checkpoint
+    state = source.state_dict()
+    key = 'warp_model.cond_encoder.encoders.1.2.block.3.running_mean'
+    value = state.pop(key)
+    if mutation == 'misnamed':
+        state[key.replace('cond_encoder', 'cond_features')] = value
+    path = tmp_path / f'{mutation}.pth'
+    torch.save(dict(state_dict=state), path)
+    with pytest.raises(WeightsMismatchError) as info:
+        load_tryon_checkpoint(build_model_from_config(CONFIG, TINY_OPTIONS), str(path))
+    assert info.value.missing == [key]
+    assert key in str(info.value) and str(path) in str(info.value)
+    if mutation == 'misnamed':
+        assert info.value.unexpected == [key.replace('cond_encoder', 'cond_features')]
+        assert 'cond_features' in str(info.value)

@@ -1,0 +1,292 @@
+"""Convert the released PF-AFN test weights into a vtonbox checkpoint, and load
+checkpoints strictly with errors that list the offending keys.
+
+The official ``warp_model_final.pth`` (upstream ``AFWM(3)``) and ``gen_model_final.pth``
+(``ResUnetGenerator(7, 4, 5)``) are plain state dicts (reference §5). Their keys map
+onto :class:`ParserFreeTryOn` by prefix renames only: the warp keys get the renames of
+:data:`WARP_PREFIX_RENAMES` and then ``warp_model.``, the generator keys (``model.model...``,
+already identical to ours) get ``generator.``. Upstream's training-only
+``aflow_net.weight`` (fixed smoothness filters, 4x1x3x3) is skipped. Anything else that
+does not fit (missing or unknown keys, other shapes) is an error naming the keys.
+"""
+import hashlib
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor, nn
+
+from vtonbox.registry import MODELS
+from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.version import __version__
+
+from .inference_config import inference_model_config
+
+#: Upstream AFWM key prefixes -> FlowWarpModel attribute prefixes.
+WARP_PREFIX_RENAMES = (
+    ('image_features.', 'cloth_encoder.'),
+    ('cond_features.', 'cond_encoder.'),
+    ('image_FPN.', 'cloth_fpn.'),
+    ('cond_FPN.', 'cond_fpn.'),
+    ('aflow_net.netMain.', 'warper.main_nets.'),
+    ('aflow_net.netRefine.', 'warper.refine_nets.'),
+)
+#: Keys of upstream files that carry no learnt weights and are skipped.
+IGNORED_WARP_KEYS = ('aflow_net.weight',)
+#: Prefix of every upstream ResUnetGenerator key (kept unchanged).
+GENERATOR_KEY_ROOT = 'model.'
+#: Where the two parts live in ParserFreeTryOn.
+WARP_MODULE = 'warp_model'
+GENERATOR_MODULE = 'generator'
+#: Source checkout root: relative config paths are also looked up there.
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+#: The model the released weights belong to.
+DEFAULT_CONFIG = 'configs/pfafn_student.py'
+#: How many keys of each kind an error message lists before "... and N more".
+MAX_LISTED_KEYS = 20
+SHA256_CHUNK = 1 << 20
+
+Mismatch = Tuple[str, Tuple[int, ...], Tuple[int, ...]]
+
+
+class WeightsMismatchError(ValueError):
+    """A state dict does not fit a model; the message lists the keys.
+
+    Attributes:
+        missing (list[str]): keys the model needs that the weights lack.
+        unexpected (list[str]): keys of the weights the model does not have.
+        shape_mismatches (list[tuple]): ``(key, weights shape, model shape)``.
+    """
+
+    def __init__(self, message: str, missing: Sequence[str] = (),
+                 unexpected: Sequence[str] = (), shape_mismatches: Sequence[Mismatch] = ()):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.unexpected = list(unexpected)
+        self.shape_mismatches = list(shape_mismatches)
+
+
+@dataclass
+class ConversionResult:
+    """Converted weights and what happened to every input key.
+
+    Attributes:
+        state_dict (dict): ``ParserFreeTryOn`` keys -> tensors (the model's dtypes).
+        num_warp_keys (int): warp-file keys mapped.
+        num_generator_keys (int): generator-file keys mapped.
+        ignored_keys (list[str]): skipped input keys as ``'<part>:<key>'``.
+        meta (dict): provenance written next to the weights (filled by the writer).
+    """
+
+    state_dict: Dict[str, Tensor]
+    num_warp_keys: int
+    num_generator_keys: int
+    ignored_keys: List[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+
+def _listed(keys: Sequence[str]) -> str:
+    shown = ', '.join(keys[:MAX_LISTED_KEYS])
+    more = len(keys) - MAX_LISTED_KEYS
+    return shown + (f', ... and {more} more' if more > 0 else '')
+
+
+def mismatch_message(source: str, missing: Sequence[str], unexpected: Sequence[str],
+                     shape_mismatches: Sequence[Mismatch]) -> str:
+    """One message naming every kind of mismatch (up to :data:`MAX_LISTED_KEYS` each)."""
+    lines = [f'{source} and the model do not match:']
+    if missing:
+        lines.append(f'{len(missing)} missing key(s): {_listed(list(missing))}')
+    if unexpected:
+        lines.append(f'{len(unexpected)} unexpected key(s): {_listed(list(unexpected))}')
+    if shape_mismatches:
+        shown = [f'{k} (weights {list(a)} vs model {list(b)})' for k, a, b in shape_mismatches]
+        lines.append(f'{len(shown)} shape mismatch(es): {_listed(shown)}')
+    return '\n  '.join(lines)
+
+
+def compare_state_dict(model: nn.Module, state: Dict[str, Tensor]
+                       ) -> Tuple[List[str], List[str], List[Mismatch]]:
+    """Missing keys, unexpected keys and shape mismatches of ``state`` for ``model``."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [(k, tuple(state[k].shape), tuple(expected[k].shape)) for k in expected
+              if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
+    return missing, unexpected, shapes
+
+
+def load_state_dict_strictly(model: nn.Module, state: Dict[str, Tensor],
+                             source: str = 'the state dict') -> None:
+    """``model.load_state_dict(state, strict=True)`` after a check whose error lists keys.
+
+    Raises:
+        WeightsMismatchError: missing / unexpected keys or shape mismatches.
+    """
+    missing, unexpected, shapes = compare_state_dict(model, state)
+    if missing or unexpected or shapes:
+        raise WeightsMismatchError(mismatch_message(source, missing, unexpected, shapes),
+                                   missing, unexpected, shapes)
+    model.load_state_dict(state, strict=True)
+
+
+def load_tryon_checkpoint(model: nn.Module, path: str) -> None:
+    """Load a vtonbox checkpoint (MMEngine format or a plain state dict) strictly.
+
+    Read with ``torch.load(weights_only=True)``; a ``module.`` prefix is stripped.
+
+    Raises:
+        FileNotFoundError: no such file.
+        WeightsMismatchError: the weights do not fit ``model`` (keys listed).
+    """
+    state = read_state_dict(path)
+    load_state_dict_strictly(model, state, source=f'checkpoint {path}')
+
+
+def build_model_from_config(config: str = DEFAULT_CONFIG,
+                            cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build a config's model without teacher, losses or init checkpoints.
+
+    A relative ``config`` that is not found from the working directory is looked up in
+    the source checkout (so the default works from anywhere in a source install).
+    """
+    from mmengine.config import Config
+
+    from vtonbox.utils import register_all_modules
+
+    if not osp.isfile(config) and not osp.isabs(config) and \
+            osp.isfile(osp.join(REPO_ROOT, config)):
+        config = osp.join(REPO_ROOT, config)  # e.g. the default, from another directory
+    if not osp.isfile(config):
+        raise FileNotFoundError(f'config file not found: {config}')
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return MODELS.build(inference_model_config(cfg.model))
+
+
+def _rename_warp_key(key: str) -> Optional[str]:
+    for old, new in WARP_PREFIX_RENAMES:
+        if key.startswith(old):
+            return f'{WARP_MODULE}.{new}{key[len(old):]}'
+    return None
+
+
+def official_to_vtonbox_keys(warp_state: Dict[str, Tensor], gen_state: Dict[str, Tensor]
+                             ) -> Tuple[Dict[str, Tensor], List[str], List[str]]:
+    """Rename the keys of the two official state dicts.
+
+    Returns:
+        tuple: ``(renamed, ignored, unknown)``; ``renamed`` maps vtonbox keys to the
+        input tensors, ``ignored`` / ``unknown`` list input keys as ``'warp:<key>'`` /
+        ``'generator:<key>'`` (skipped on purpose / not convertible).
+    """
+    renamed, ignored, unknown = {}, [], []
+    for key, value in warp_state.items():
+        new_key = _rename_warp_key(key)
+        if key in IGNORED_WARP_KEYS:
+            ignored.append(f'warp:{key}')
+        elif new_key is None:
+            unknown.append(f'warp:{key}')
+        else:
+            renamed[new_key] = value
+    for key, value in gen_state.items():
+        if key.startswith(GENERATOR_KEY_ROOT):
+            renamed[f'{GENERATOR_MODULE}.{key}'] = value
+        else:
+            unknown.append(f'generator:{key}')
+    return renamed, ignored, unknown
+
+
+def vtonbox_to_official_key(key: str) -> str:
+    """The official file and key a ``ParserFreeTryOn`` key comes from (for messages)."""
+    if key.startswith(f'{GENERATOR_MODULE}.'):
+        return f'generator:{key[len(GENERATOR_MODULE) + 1:]}'
+    if key.startswith(f'{WARP_MODULE}.'):
+        rest = key[len(WARP_MODULE) + 1:]
+        for old, new in WARP_PREFIX_RENAMES:
+            if rest.startswith(new):
+                return f'warp:{old}{rest[len(new):]}'
+    return key
+
+
+def convert_official_state_dicts(warp_state: Dict[str, Tensor],
+                                 gen_state: Dict[str, Tensor],
+                                 model: nn.Module) -> ConversionResult:
+    """Map the official warp and generator state dicts onto ``model`` and load them.
+
+    Every model key must come from the inputs with the same shape, and every input key
+    must be used except :data:`IGNORED_WARP_KEYS`; the model is then loaded with
+    ``strict=True`` (so it holds the converted weights afterwards).
+
+    Args:
+        warp_state (dict): ``warp_model_final.pth`` (``image_features.*`` ...).
+        gen_state (dict): ``gen_model_final.pth`` (``model.model.*``).
+        model (nn.Module): a ``ParserFreeTryOn`` built for inference.
+
+    Raises:
+        WeightsMismatchError: listing missing keys and unknown / shape-mismatched input
+        keys by their official names (``warp:<key>``, ``generator:<key>``).
+    """
+    for name, state in (('warp', warp_state), ('generator', gen_state)):
+        bad = [k for k, v in state.items() if not isinstance(v, Tensor)]
+        if bad:
+            raise WeightsMismatchError(f'{name} weights hold non-tensor entries: '
+                                       f'{_listed(bad)}', unexpected=bad)
+    renamed, ignored, unknown = official_to_vtonbox_keys(warp_state, gen_state)
+    missing, extra, shapes = compare_state_dict(model, renamed)
+    unexpected = unknown + [vtonbox_to_official_key(k) for k in extra]
+    if missing or unexpected or shapes:
+        missing = [vtonbox_to_official_key(k) for k in missing]
+        shapes = [(vtonbox_to_official_key(k), a, b) for k, a, b in shapes]
+        raise WeightsMismatchError(
+            mismatch_message('the official PF-AFN weights', missing, unexpected, shapes),
+            missing, unexpected, shapes)
+    expected = model.state_dict()
+    converted = {k: renamed[k].detach().to(expected[k].dtype).clone() for k in expected}
+    model.load_state_dict(converted, strict=True)
+    num_warp = sum(k.startswith(f'{WARP_MODULE}.') for k in converted)
+    return ConversionResult(converted, num_warp, len(converted) - num_warp, ignored)
+
+
+def file_sha256(path: str) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(SHA256_CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def convert_official_checkpoints(warp_path: str, gen_path: str, out_path: str,
+                                 config: str = DEFAULT_CONFIG,
+                                 cfg_options: Optional[dict] = None) -> ConversionResult:
+    """Read the two official files, convert, check by loading, write an MMEngine checkpoint.
+
+    The output is ``dict(state_dict=..., meta=dict(converted_from=..., sha256=...,
+    vtonbox_version=..., config=..., ignored_keys=...))``, loadable with
+    ``mmengine.runner.load_checkpoint`` and ``torch.load(weights_only=True)``.
+
+    Raises:
+        FileNotFoundError: an input or the config is missing.
+        WeightsMismatchError: the inputs do not fit the config's model.
+    """
+    warp_state = read_state_dict(warp_path)
+    gen_state = read_state_dict(gen_path)
+    model = build_model_from_config(config, cfg_options)
+    result = convert_official_state_dicts(warp_state, gen_state, model)
+    result.meta = dict(
+        converted_from=dict(warp=osp.basename(warp_path), generator=osp.basename(gen_path)),
+        sha256=dict(warp=file_sha256(warp_path), generator=file_sha256(gen_path)),
+        vtonbox_version=__version__,
+        config=config,
+        model_type=type(model).__name__,
+        ignored_keys=list(result.ignored_keys),
+        license='PF-AFN authors\' weights: their non-commercial terms apply')
+    out_dir = osp.dirname(osp.abspath(out_path))
+    os.makedirs(out_dir, exist_ok=True)
+    torch.save(dict(state_dict=result.state_dict, meta=result.meta), out_path)
+    return result
