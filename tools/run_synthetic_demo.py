@@ -34,6 +34,14 @@ WORK = 'work_dirs/synthetic'
 GRID_ROWS = 4
 
 
+def tool_env():
+    """One intra-op thread unless the user chose: the data loader's workers use the other
+    core, and OpenMP threads competing for busy cores slow training down several-fold."""
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
+
+
 def run(cmd, log_name):
     """Run a tool, echo its progress lines, keep the full log; stop the demo on failure."""
     log_path = osp.join(WORK, 'logs', f'{log_name}.log')
@@ -41,7 +49,7 @@ def run(cmd, log_name):
     print(f'$ {" ".join(cmd)}', flush=True)
     start = time.time()
     with open(log_path, 'w') as log:
-        process = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
+        process = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, env=tool_env(),
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
             log.write(line)
@@ -61,8 +69,10 @@ def final_checkpoint(stage):
 
 def inception_weights():
     """The real FID Inception weights if present, else a seeded random stand-in (said so)."""
-    from vtonbox.evaluation.functional.inception import (default_inception_weights_path,
-                                                         save_random_inception_weights)
+    from vtonbox.evaluation.functional.inception import (
+        default_inception_weights_path,
+        save_random_inception_weights,
+    )
     real = default_inception_weights_path()
     if osp.isfile(real):
         return real, True

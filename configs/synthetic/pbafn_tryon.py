@@ -16,7 +16,7 @@ model = dict(
     warp_loss=dict(vgg_loss=None),
     gen_loss=dict(vgg_loss=None),
     # epoch_<synthetic_max_epochs> of stage 1
-    init_cfg=dict(checkpoint='work_dirs/synthetic/pbafn_warp/epoch_6.pth',
+    init_cfg=dict(checkpoint='work_dirs/synthetic/pbafn_warp/epoch_4.pth',
                   made_by='python tools/train.py configs/synthetic/pbafn_warp.py'))
 
 optim_wrapper = {{_base_.synthetic_optim_wrapper}}  # keeps the warp's 0.2x lr_mult

@@ -19,9 +19,9 @@ model = dict(
     gen_loss=dict(vgg_loss=None),
     teacher=dict(warp_model={{_base_.tiny_aflow_warp_model}},
                  generator={{_base_.tiny_generator}},
-                 checkpoint='work_dirs/synthetic/pbafn_tryon/epoch_6.pth',
+                 checkpoint='work_dirs/synthetic/pbafn_tryon/epoch_4.pth',
                  made_by='python tools/train.py configs/synthetic/pbafn_tryon.py'),
-    init_cfg=dict(checkpoint='work_dirs/synthetic/pfafn_warp/epoch_6.pth',
+    init_cfg=dict(checkpoint='work_dirs/synthetic/pfafn_warp/epoch_4.pth',
                   made_by='python tools/train.py configs/synthetic/pfafn_warp.py'))
 
 optim_wrapper = {{_base_.synthetic_optim_wrapper}}  # keeps the warp's 0.2x lr_mult
@@ -30,7 +30,7 @@ train_cfg = {{_base_.synthetic_train_cfg}}
 default_hooks = {{_base_.synthetic_default_hooks}}
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
-    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=4,
+    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=3,
          values=dict(skin_l1_weight=60.0, skin_vgg_weight=4.0)),
 ]
 sync_bn = None  # CPU

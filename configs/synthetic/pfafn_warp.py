@@ -7,7 +7,7 @@ _base_ = [
     '../_base_/models/tiny_cpu.py', '../_base_/schedules/synthetic_cpu.py'
 ]
 work_dir = 'work_dirs/synthetic/pfafn_warp'
-teacher_checkpoint = 'work_dirs/synthetic/pbafn_tryon/epoch_6.pth'
+teacher_checkpoint = 'work_dirs/synthetic/pbafn_tryon/epoch_4.pth'
 
 train_dataloader = {{_base_.synthetic_train_dataloader}}
 val_dataloader = {{_base_.synthetic_val_dataloader}}
@@ -28,7 +28,7 @@ train_cfg = {{_base_.synthetic_train_cfg}}
 default_hooks = {{_base_.synthetic_default_hooks}}
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
-    dict(type='TrainableScheduleHook', switch_epoch=2,
+    dict(type='TrainableScheduleHook', switch_epoch=1,
          trainable=[r'^warp_model\.cond_', r'^warp_model\.warper\.refine_nets']),
 ]
 sync_bn = None  # CPU

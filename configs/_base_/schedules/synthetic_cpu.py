@@ -2,8 +2,8 @@
 # then linear decay) over a few epochs, with a larger learning rate for the small batch
 # and model. Named `synthetic_*` so it can be merged into a full config.
 synthetic_lr = 2e-4
-synthetic_niter = 4
-synthetic_niter_decay = 2
+synthetic_niter = 3
+synthetic_niter_decay = 1
 synthetic_max_epochs = synthetic_niter + synthetic_niter_decay
 
 synthetic_optim_wrapper = dict(

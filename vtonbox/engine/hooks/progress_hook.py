@@ -1,4 +1,5 @@
 """A progress bar over validation and test batches (rank 0), for long evaluations."""
+import sys
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -18,7 +19,8 @@ class EvalProgressHook(Hook):
 
     def _start(self, runner, dataloader) -> None:
         if runner.rank == 0:
-            self._bar = ProgressBar(len(dataloader))
+            # sys.stdout looked up now, so redirected output (logs, tests) gets the bar
+            self._bar = ProgressBar(len(dataloader), file=sys.stdout)
 
     def _step(self) -> None:
         if self._bar is not None:

@@ -8,6 +8,7 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from torch import Tensor
 
+from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import to_uint8_image
 
@@ -35,8 +36,11 @@ class BaseTryOnModel(BaseModel):
         if nonfinite_loss not in NONFINITE_POLICIES:
             raise ValueError(f'nonfinite_loss must be one of {NONFINITE_POLICIES}, '
                              f'got {nonfinite_loss!r}')
-        super().__init__(data_preprocessor=data_preprocessor or
-                         dict(type='TryOnDataPreprocessor'), init_cfg=init_cfg)
+        data_preprocessor = data_preprocessor or dict(type='TryOnDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # vtonbox's registry: works without a default scope being set
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.nonfinite_loss = nonfinite_loss
         self.skipped_updates = 0
 

@@ -1,0 +1,103 @@
+"""Per-module time split of one forward from the torch profiler.
+
+Forward hooks open a ``torch.profiler.record_function`` region named after a module
+group (encoders, FPNs, correlation, flow nets, generator) around each call of the
+group's modules; the profiler's total CPU time of each region, divided by the number
+of profiled calls, is that group's time. ``other`` is what no group covers (warping
+with ``grid_sample``, flow composition and upsampling, the composition of the try-on).
+The profiler adds some overhead per operator, so use the split for shares, and the
+timing loop for absolute speed.
+"""
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+
+import torch
+from torch import nn
+from torch.profiler import ProfilerActivity, profile, record_function
+
+from .timing import synchronize
+
+#: Group name -> module paths (relative to the try-on model: ``ParserFreeTryOn``,
+#: ``FastParserFreeTryOn``; a ``ModuleList`` stands for its children).
+TRYON_MODULE_GROUPS: Dict[str, Tuple[str, ...]] = {
+    'encoders': ('warp_model.cloth_encoder', 'warp_model.cond_encoder'),
+    'fpn': ('warp_model.cloth_fpn', 'warp_model.cond_fpn'),
+    'correlation': ('warp_model.warper.correlation',),
+    'flow_nets': ('warp_model.warper.main_nets', 'warp_model.warper.refine_nets'),
+    'generator': ('generator',),
+}
+LABEL_PREFIX = 'vtonbox::'
+US_PER_MS = 1000.0
+
+
+def _resolve(root: nn.Module, path: str) -> List[nn.Module]:
+    module = root.get_submodule(path)
+    if isinstance(module, (nn.ModuleList, nn.ModuleDict)):
+        return list(module.children())
+    return [module]
+
+
+def _attach(root: nn.Module, groups: Dict[str, Sequence[str]], device: torch.device):
+    handles = []
+    for name, paths in groups.items():
+        label = LABEL_PREFIX + name
+        for path in paths:
+            for module in _resolve(root, path):
+                regions = []
+
+                def enter(_module, _args, label=label, regions=regions):
+                    synchronize(device)
+                    region = record_function(label)
+                    region.__enter__()
+                    regions.append(region)
+
+                def leave(_module, _args, _output, regions=regions):
+                    synchronize(device)
+                    regions.pop().__exit__(None, None, None)
+
+                handles.append(module.register_forward_pre_hook(enter))
+                handles.append(module.register_forward_hook(leave))
+    return handles
+
+
+def module_time_split(fn: Callable[[], object], root: nn.Module,
+                      groups: Dict[str, Sequence[str]] = TRYON_MODULE_GROUPS,
+                      calls: int = 1, device=None) -> Dict[str, float]:
+    """Milliseconds per call spent in each module group, plus ``other`` and ``total``.
+
+    Args:
+        fn (callable): one forward of ``root`` (already warmed up).
+        root (nn.Module): the model whose submodules ``groups`` names.
+        groups (dict): group name -> module paths; missing paths raise AttributeError.
+        calls (int): profiled calls (averaged).
+        device: the model's device (synchronised around regions on GPU).
+
+    Returns:
+        dict[str, float]: ``{group: ms, ..., 'other': ms, 'total': ms}``.
+    """
+    device = torch.device('cpu' if device is None else device)
+    activities = [ProfilerActivity.CPU]
+    handles = _attach(root, groups, device)
+    try:
+        with profile(activities=activities) as prof:
+            for _ in range(calls):
+                with record_function(LABEL_PREFIX + 'total'):
+                    fn()
+                    synchronize(device)
+    finally:
+        for handle in handles:
+            handle.remove()
+    totals = {event.key: event.cpu_time_total for event in prof.key_averages()
+              if event.key.startswith(LABEL_PREFIX)}
+    split = {name: totals.get(LABEL_PREFIX + name, 0.0) / calls / US_PER_MS
+             for name in groups}
+    split['total'] = totals.get(LABEL_PREFIX + 'total', 0.0) / calls / US_PER_MS
+    split['other'] = max(split['total'] - sum(split[name] for name in groups), 0.0)
+    return split
+
+
+def correlation_share_of_warp(split: Dict[str, float],
+                              warp_excludes: Iterable[str] = ('generator',)) -> float:
+    """Correlation time / warp-model time, where the warp-model time is the total minus
+    the generator (it includes the composition of the try-on, < 1 %)."""
+    warp = split['total'] - sum(split.get(name, 0.0) for name in warp_excludes)
+    return split.get('correlation', 0.0) / warp if warp > 0 else float('nan')

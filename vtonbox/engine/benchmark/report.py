@@ -1,0 +1,59 @@
+"""Human-readable summary and JSON file of a benchmark result."""
+import json
+import math
+import os
+import os.path as osp
+from typing import Dict, List
+
+#: Keys every JSON result has (the contract of tools/analysis/benchmark.py --json).
+REQUIRED_KEYS = ('images_per_s', 'latency_ms_p50', 'latency_ms_p95', 'peak_mem_mb',
+                 'gflop_per_image', 'device', 'precision', 'batch_size')
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return '-'
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f'{value:.3g}' if abs(value) < 100 else f'{value:.1f}'
+    return str(value)
+
+
+def _row(name: str, result: Dict[str, object]) -> str:
+    keys = ('images_per_s', 'latency_ms_p50', 'latency_ms_p95', 'peak_mem_mb', 'gflop_per_s',
+            'fraction_of_peak')
+    return f'{name:<12}' + ''.join(f'{_fmt(result.get(key)):>16}' for key in keys)
+
+
+def summary_lines(result: Dict[str, object]) -> List[str]:
+    """A small table: the measured graph, the reference and ONNX Runtime when present."""
+    header = f'{"":<12}' + ''.join(f'{k:>16}' for k in (
+        'images/s', 'p50 ms', 'p95 ms', 'peak MiB', 'GFLOP/s', 'of peak'))
+    label = f"{result.get('graph', result.get('mode'))}/{result.get('precision')}"
+    lines = [f"{result['mode']} on {result['device']}, batch {result['batch_size']}, "
+             f"{result.get('threads')} threads, load avg {result.get('load_avg_start')} -> "
+             f"{result.get('load_avg_end')}", header, _row(label, result)]
+    for name in ('reference', 'onnx'):
+        if name in result:
+            lines.append(_row(name, result[name]))
+    for key in ('gflop_per_image', 'gflop_per_image_executed', 'speedup_vs_reference',
+                'speedup_vs_reference_cpu_time', 'correlation_share_of_warp',
+                'data_wait_fraction', 'peak_gflop_per_s', 'equality_vs_reference'):
+        if result.get(key) is not None:
+            lines.append(f'{key}: {_fmt(result[key])}')
+    if 'module_time_ms' in result:
+        split = ', '.join(f'{k} {v:.1f}' for k, v in result['module_time_ms'].items())
+        lines.append(f'module time (ms/batch, profiled): {split}')
+    return lines
+
+
+def write_json(result: Dict[str, object], path: str) -> None:
+    """Write ``result`` (checked for :data:`REQUIRED_KEYS`) to ``path``."""
+    missing = [key for key in REQUIRED_KEYS if key not in result]
+    if missing:
+        raise KeyError(f'benchmark result misses keys {missing}')
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(result, f, indent=2, default=str)
