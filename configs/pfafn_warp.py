@@ -35,7 +35,9 @@ model = dict(
 
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=1000, test_interval=100),
-    dict(type='TrainableScheduleHook', switch_epoch={{_base_.niter}},
+    # upstream: partial optimizer while the 1-based epoch < niter -> 0-based switch at
+    # niter - 1 = 99
+    dict(type='TrainableScheduleHook', switch_epoch=99,
          trainable=[r'^warp_model\.cond_', r'^warp_model\.warper\.refine_nets']),
 ]
 # Parameters frozen by the schedule get no gradient.

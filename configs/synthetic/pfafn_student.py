@@ -30,7 +30,7 @@ train_cfg = {{_base_.synthetic_train_cfg}}
 default_hooks = {{_base_.synthetic_default_hooks}}
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
-    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=3,
+    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=2,  # synthetic_niter - 1
          values=dict(skin_l1_weight=60.0, skin_vgg_weight=4.0)),
 ]
 sync_bn = None  # CPU

@@ -92,9 +92,9 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str,
     if not evaluated:
         raise RuntimeError(f'the config defines none of the protocols {list(protocols)} '
                            '(test_dataloader/test_cfg for unpaired, val_* for paired)')
-    evaluators = []
-    for loop in ('test', 'val'):
-        evaluator = getattr(runner, f'{loop}_evaluator', None)
+    evaluators = []  # only of the loops that ran: building others may need their weights
+    for protocol in evaluated:
+        evaluator = getattr(runner, f'{PROTOCOLS[protocol]}_evaluator')
         evaluators += list(getattr(evaluator, 'metrics', []) or [])
     main = evaluated.get('unpaired') or evaluated['paired']
     record = build_record(
