@@ -43,6 +43,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
+    success = False
     try:
         cfg = load_config(args.config, args.cfg_options)
         cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
@@ -50,8 +51,9 @@ def main(argv=None):
         setup_launcher(cfg, args.launcher)
         record = evaluate_checkpoint(cfg, args.checkpoint, args.protocols, args.out)
         print(json.dumps(record['metrics'], indent=2))
+        success = True
     finally:
-        teardown_launcher()
+        teardown_launcher(success)
 
 
 if __name__ == '__main__':

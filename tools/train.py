@@ -52,12 +52,14 @@ def build_train_config(args):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
+    success = False
     try:
         cfg = build_train_config(args)
         runner = Runner.from_cfg(cfg)
         runner.train()
+        success = True
     finally:
-        teardown_launcher()
+        teardown_launcher(success)
 
 
 if __name__ == '__main__':

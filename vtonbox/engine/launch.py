@@ -86,8 +86,14 @@ def init_gloo_process_group() -> None:
     dist.init_process_group('gloo')
 
 
-def teardown_launcher() -> None:
-    """Destroy a process group we created; gloo aborts at exit otherwise."""
+def teardown_launcher(success: bool = True) -> None:
+    """Destroy the process group; gloo aborts at exit otherwise.
+
+    After a successful run all ranks meet at a barrier first, so that no rank tears the
+    group down while another is still in its last collective (that aborts gloo too).
+    """
     if dist.is_available() and dist.is_initialized():
+        if success:
+            dist.barrier()
         dist.destroy_process_group()
 

@@ -34,6 +34,8 @@ def main() -> None:
         result = metric.evaluate(size=len(files))
         with open(f'{out}.rank{rank}.json', 'w') as f:
             json.dump(dict(result, num_local=len(samples)), f)
+        # No rank may tear gloo down while another still talks to it (SIGABRT).
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
