@@ -57,7 +57,7 @@ def test_mismatch_names_missing_unexpected_and_shape_keys(model_and_state, tmp_p
     assert path in message and 'tiny.py' in message
     assert f'1 missing key(s): {missing_key}' in message
     assert '1 unexpected key(s): warp_model.extra_head.weight' in message
-    assert f'{shape_key} (checkpoint [3, 3, 3, 3] vs model [16, 16, 3, 3])' in message
+    assert f'{shape_key} (weights [3, 3, 3, 3] vs model [16, 16, 3, 3])' in message
     assert info.value.missing == [missing_key]
 
 

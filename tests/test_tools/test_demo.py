@@ -166,7 +166,7 @@ def test_checkpoint_that_does_not_fit_the_config(demo, files, capsys, tmp_path):
     assert f'checkpoint {bad} does not fit the model of {files["config"]}' in err
     assert '1 missing key(s): generator.model.model.0.weight' in err
     assert '1 unexpected key(s): generator.renamed' in err
-    assert ('warp_model.cloth_fpn.smooth.0.weight (checkpoint [32, 32, 3, 3] vs model '
+    assert ('warp_model.cloth_fpn.smooth.0.weight (weights [32, 32, 3, 3] vs model '
             '[16, 16, 3, 3])') in err
 
 

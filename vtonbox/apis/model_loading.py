@@ -10,7 +10,7 @@ import copy
 import os
 import os.path as osp
 import pickle
-from typing import Dict, List, Optional, Tuple, Union
+from typing import List, Optional, Union
 
 import torch
 from mmengine.config import Config
@@ -19,6 +19,7 @@ from torch import nn
 from vtonbox.models.tryon import inference_model_config
 from vtonbox.registry import MODELS
 from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.utils.state_dict import compare_state_dict, mismatch_lines
 
 from .errors import CheckpointMismatchError, InferenceSetupError
 
@@ -27,8 +28,6 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = 'configs/pfafn_student.py'
 DEVICE_TYPES = ('cpu', 'cuda', 'mps')
 PRECISIONS = ('fp32', 'bf16', 'fp16')
-#: How many keys of each kind a mismatch message lists.
-MAX_LISTED_KEYS = 8
 #: Key prefixes of the unconverted official PF-AFN files (warp and generator).
 UPSTREAM_PREFIXES = ('image_features.', 'cond_features.', 'image_FPN.', 'aflow_net.',
                      'model.model.')
@@ -105,40 +104,18 @@ def check_precision(precision: str, device: torch.device) -> Optional[torch.dtyp
     return torch.bfloat16 if precision == 'bf16' else torch.float16
 
 
-def _shorten(items: List[str]) -> str:
-    listed = ', '.join(items[:MAX_LISTED_KEYS])
-    more = len(items) - MAX_LISTED_KEYS
-    return listed + (f', ... and {more} more' if more > 0 else '')
-
-
-def compare_state_dict(model: nn.Module, state: Dict[str, torch.Tensor]
-                       ) -> Tuple[List[str], List[str], List[Tuple[str, tuple, tuple]]]:
-    """Missing, unexpected and shape-mismatched keys of ``state`` for ``model``.
-
-    Keys under a top-level attribute that the inference model leaves as None (the
-    teacher, the losses, the distillation losses) are training-only and not counted.
-    """
-    expected = model.state_dict()
-    training_only = {name for name, value in vars(model).items() if value is None}
-    training_only |= {name for name, value in model._modules.items() if value is None}
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected
-                  and k.split('.', 1)[0] not in training_only]
-    shapes = [(k, tuple(state[k].shape), tuple(expected[k].shape)) for k in expected
-              if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
-    return missing, unexpected, shapes
+def training_only_prefixes(model: nn.Module) -> List[str]:
+    """``'<name>.'`` of every top-level part the inference model leaves as None (teacher,
+    losses): keys under them in a training checkpoint are not unexpected."""
+    names = {name for name, value in vars(model).items() if value is None}
+    names |= {name for name, value in model._modules.items() if value is None}
+    return [f'{name}.' for name in sorted(names)]
 
 
 def mismatch_message(path: str, config_name: str, missing, unexpected, shapes) -> str:
     """Human-readable report of a checkpoint that does not fit the model."""
     parts = [f'checkpoint {path} does not fit the model of {config_name}:']
-    if missing:
-        parts.append(f'{len(missing)} missing key(s): {_shorten(missing)}')
-    if unexpected:
-        parts.append(f'{len(unexpected)} unexpected key(s): {_shorten(unexpected)}')
-    if shapes:
-        listed = [f'{k} (checkpoint {list(a)} vs model {list(b)})' for k, a, b in shapes]
-        parts.append(f'{len(shapes)} shape mismatch(es): {_shorten(listed)}')
+    parts += mismatch_lines(missing, unexpected, shapes)
     if any(k.startswith(UPSTREAM_PREFIXES) for k in unexpected):
         parts.append(f'these look like unconverted upstream keys; {CONVERTER_HINT}')
     else:
@@ -163,7 +140,8 @@ def load_weights(model: nn.Module, checkpoint: str, config_name: str = 'the conf
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InferenceSetupError(f'cannot load checkpoint {path}: {first_line}') from None
     state = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
-    missing, unexpected, shapes = compare_state_dict(model, state)
+    missing, unexpected, shapes = compare_state_dict(model, state,
+                                                     training_only_prefixes(model))
     if missing or unexpected or shapes:
         raise CheckpointMismatchError(
             mismatch_message(path, config_name, missing, unexpected, shapes),

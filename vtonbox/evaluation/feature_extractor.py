@@ -7,12 +7,13 @@ Evaluator calls ``FID.process`` and ``KID.process`` on the same batch one after 
 other. Identical bytes give identical features, so the memo cannot change a result.
 """
 import hashlib
-import os
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+
+from vtonbox.utils.files import file_sha256
 
 from .functional.inception import FIDInceptionV3, inception_features, resolve_inception_weights
 from .image_io import load_rgb
@@ -21,25 +22,9 @@ from .image_io import load_rgb
 DEFAULT_BATCH_SIZE = 50
 #: Features kept in the content memo (8 KiB each): a few batches of FID + KID.
 FEATURE_MEMO_SIZE = 1024
-#: Bytes read at a time when hashing a file.
-_HASH_CHUNK = 1 << 20
 
 _MODELS: Dict[Tuple[str, str], FIDInceptionV3] = {}
 _MEMO: 'OrderedDict[Tuple[str, bytes], np.ndarray]' = OrderedDict()
-_FILE_SHA256: Dict[Tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: str) -> str:
-    """sha256 hex digest of a file, memoised by (path, size, mtime)."""
-    stat = os.stat(path)
-    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _FILE_SHA256:
-        digest = hashlib.sha256()
-        with open(path, 'rb') as f:
-            for chunk in iter(lambda: f.read(_HASH_CHUNK), b''):
-                digest.update(chunk)
-        _FILE_SHA256[key] = digest.hexdigest()
-    return _FILE_SHA256[key]
 
 
 def clear_feature_memo() -> None:

@@ -14,9 +14,9 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 
 import pytorch_fid
 
+from vtonbox.utils.files import file_sha256
 from vtonbox.version import __version__
 
-from .feature_extractor import file_sha256
 from .functional.ssim import SSIM_VARIANTS
 from .metrics.inception_metric import InceptionMetric
 from .metrics.ssim import SSIM

@@ -26,7 +26,8 @@ from mmengine.runner import load_checkpoint
 from torch import nn
 
 from tests.conftest import REPO_ROOT
-from vtonbox.models.tryon.official_weights import build_model_from_config, file_sha256
+from vtonbox.models.tryon.official_weights import build_model_from_config
+from vtonbox.utils.files import file_sha256
 
 from . import official_pfafn as official
 

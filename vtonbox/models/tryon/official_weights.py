@@ -9,7 +9,6 @@ already identical to ours) get ``generator.``. Upstream's training-only
 ``aflow_net.weight`` (fixed smoothness filters, 4x1x3x3) is skipped. Anything else that
 does not fit (missing or unknown keys, other shapes) is an error naming the keys.
 """
-import hashlib
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -20,6 +19,14 @@ from torch import Tensor, nn
 
 from vtonbox.registry import MODELS
 from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.utils.files import file_sha256
+from vtonbox.utils.state_dict import (
+    Mismatch,
+    WeightsMismatchError,
+    compare_state_dict,
+    listed,
+    mismatch_lines,
+)
 from vtonbox.version import __version__
 
 from .inference_config import inference_model_config
@@ -44,28 +51,7 @@ GENERATOR_MODULE = 'generator'
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 #: The model the released weights belong to.
 DEFAULT_CONFIG = 'configs/pfafn_student.py'
-#: How many keys of each kind an error message lists before "... and N more".
-MAX_LISTED_KEYS = 20
-SHA256_CHUNK = 1 << 20
 
-Mismatch = Tuple[str, Tuple[int, ...], Tuple[int, ...]]
-
-
-class WeightsMismatchError(ValueError):
-    """A state dict does not fit a model; the message lists the keys.
-
-    Attributes:
-        missing (list[str]): keys the model needs that the weights lack.
-        unexpected (list[str]): keys of the weights the model does not have.
-        shape_mismatches (list[tuple]): ``(key, weights shape, model shape)``.
-    """
-
-    def __init__(self, message: str, missing: Sequence[str] = (),
-                 unexpected: Sequence[str] = (), shape_mismatches: Sequence[Mismatch] = ()):
-        super().__init__(message)
-        self.missing = list(missing)
-        self.unexpected = list(unexpected)
-        self.shape_mismatches = list(shape_mismatches)
 
 
 @dataclass
@@ -87,35 +73,11 @@ class ConversionResult:
     meta: dict = field(default_factory=dict)
 
 
-def _listed(keys: Sequence[str]) -> str:
-    shown = ', '.join(keys[:MAX_LISTED_KEYS])
-    more = len(keys) - MAX_LISTED_KEYS
-    return shown + (f', ... and {more} more' if more > 0 else '')
-
-
 def mismatch_message(source: str, missing: Sequence[str], unexpected: Sequence[str],
                      shape_mismatches: Sequence[Mismatch]) -> str:
-    """One message naming every kind of mismatch (up to :data:`MAX_LISTED_KEYS` each)."""
-    lines = [f'{source} and the model do not match:']
-    if missing:
-        lines.append(f'{len(missing)} missing key(s): {_listed(list(missing))}')
-    if unexpected:
-        lines.append(f'{len(unexpected)} unexpected key(s): {_listed(list(unexpected))}')
-    if shape_mismatches:
-        shown = [f'{k} (weights {list(a)} vs model {list(b)})' for k, a, b in shape_mismatches]
-        lines.append(f'{len(shown)} shape mismatch(es): {_listed(shown)}')
-    return '\n  '.join(lines)
-
-
-def compare_state_dict(model: nn.Module, state: Dict[str, Tensor]
-                       ) -> Tuple[List[str], List[str], List[Mismatch]]:
-    """Missing keys, unexpected keys and shape mismatches of ``state`` for ``model``."""
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    shapes = [(k, tuple(state[k].shape), tuple(expected[k].shape)) for k in expected
-              if k in state and tuple(state[k].shape) != tuple(expected[k].shape)]
-    return missing, unexpected, shapes
+    """One message naming every kind of mismatch."""
+    return '\n  '.join([f'{source} and the model do not match:'] +
+                        mismatch_lines(missing, unexpected, shape_mismatches))
 
 
 def load_state_dict_strictly(model: nn.Module, state: Dict[str, Tensor],
@@ -235,7 +197,7 @@ def convert_official_state_dicts(warp_state: Dict[str, Tensor],
         bad = [k for k, v in state.items() if not isinstance(v, Tensor)]
         if bad:
             raise WeightsMismatchError(f'{name} weights hold non-tensor entries: '
-                                       f'{_listed(bad)}', unexpected=bad)
+                                       f'{listed(bad)}', unexpected=bad)
     renamed, ignored, unknown = official_to_vtonbox_keys(warp_state, gen_state)
     missing, extra, shapes = compare_state_dict(model, renamed)
     unexpected = unknown + [vtonbox_to_official_key(k) for k in extra]
@@ -250,15 +212,6 @@ def convert_official_state_dicts(warp_state: Dict[str, Tensor],
     model.load_state_dict(converted, strict=True)
     num_warp = sum(k.startswith(f'{WARP_MODULE}.') for k in converted)
     return ConversionResult(converted, num_warp, len(converted) - num_warp, ignored)
-
-
-def file_sha256(path: str) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(SHA256_CHUNK), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def convert_official_checkpoints(warp_path: str, gen_path: str, out_path: str,
