@@ -5,8 +5,14 @@ import sys
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from vtonbox.engine.launch import (LAUNCHERS, default_work_dir, enable_amp, load_config,
-                                   setup_launcher, teardown_launcher)
+from vtonbox.engine.launch import (
+    LAUNCHERS,
+    default_work_dir,
+    enable_amp,
+    load_config,
+    setup_launcher,
+    teardown_launcher,
+)
 from vtonbox.engine.resume import checkpoint_problem, latest_readable_checkpoint
 from vtonbox.utils import register_all_modules
 

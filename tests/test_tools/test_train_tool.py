@@ -7,7 +7,6 @@ import sys
 import torch
 
 import vtonbox  # noqa: F401  (registers the safe checkpoint globals)
-
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
 
 TOY_CONFIG = osp.join(TOY_DIR, 'toy_config.py')

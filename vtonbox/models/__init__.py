@@ -1,3 +1,12 @@
 """Networks, losses, parsers and try-on algorithms (all registered in ``MODELS``)."""
-from . import (backbones, data_preprocessors, generators, initializers, losses, ops,  # noqa: F401
-               parsers, tryon, warpers)
+from . import (  # noqa: F401
+               backbones,
+               data_preprocessors,
+               generators,
+               initializers,
+               losses,
+               ops,
+               parsers,
+               tryon,
+               warpers,
+)

@@ -6,8 +6,8 @@ reference formula (49 shifted products, elementwise) nor, in vtonbox's GEMM vers
 fair count (its band GEMMs compute ~(W + 6) / 7 times more products than the correlation
 needs). So while counting, every :class:`Correlation` runs the shift formula (invisible
 to the counter) and a forward hook adds its useful FLOPs, ``2 * N * C * (2d + 1)^2 * H *
-W`` (times 3 when its inputs need gradients: the backward computes both input
-gradients, ~2x the forward). One multiply-add is 2 FLOPs.
+W``, plus twice that when a backward pass runs through it (both input gradients). One
+multiply-add is 2 FLOPs.
 """
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +20,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from vtonbox.models.ops.correlation import Correlation
 
 FLOPS_PER_MAC = 2
-#: Forward + backward of the correlation w.r.t. both inputs ~ 3x the forward.
-FORWARD_BACKWARD_FACTOR = 3
+#: The backward of the correlation (gradients of both inputs) ~ 2x its forward.
+BACKWARD_FACTOR = 2
 
 
 @dataclass
@@ -56,11 +56,12 @@ def analytic_correlation(module: nn.Module) -> Iterator[Dict[str, int]]:
     saved, handles = [], []
 
     def hook(correlation: Correlation, args, output) -> None:
-        first, second = args[:2]
-        flops = correlation_flops(first, correlation.out_channels)
-        if torch.is_grad_enabled() and (first.requires_grad or second.requires_grad):
-            flops *= FORWARD_BACKWARD_FACTOR
+        flops = correlation_flops(args[0], correlation.out_channels)
         counter['flops'] += flops
+        if output.requires_grad:  # counted when the backward really runs
+            def backward(grad):
+                counter['flops'] += BACKWARD_FACTOR * flops
+            output.register_hook(backward)
 
     for child in module.modules():
         if isinstance(child, Correlation):

@@ -7,6 +7,7 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
+from vtonbox.deploy import OnnxTryOn, max_abs_diff_vs_pytorch
 from vtonbox.models.fuse import cpu_bf16_support
 
 from .accuracy import compare_outputs
@@ -15,7 +16,7 @@ from .flops import count_flops
 from .graphs import build_graph
 from .peak import machine_peaks
 from .profiling import correlation_share_of_warp, module_time_split
-from .timing import load_average, peak_memory_mb, reset_peak_memory, time_callable
+from .timing import load_average, peak_memory_mb, percentile_of, reset_peak_memory, time_callables
 
 MS_PER_S = 1000.0
 #: Percentiles reported for the per-batch latency.
@@ -37,6 +38,8 @@ class InferenceOptions:
     compile: bool = False
     graph: str = 'fast'
     reference: bool = False
+    compare_fp32: bool = False
+    compare_eager: bool = False
     onnx: Optional[str] = None
     threads: Optional[int] = None
     profile: bool = True
@@ -52,37 +55,50 @@ def _as_inputs(inputs: Dict[str, Tensor], channels_last: bool) -> Tuple[Tensor, 
     return args
 
 
-def measure(fn: Callable[..., object], args: Tuple, options: InferenceOptions,
-            device: torch.device) -> Dict[str, float]:
-    """Time ``fn(*args)``; images/s, latency percentiles, CPU time and peak memory."""
-    first_call = {}
+def measure(calls: Dict[str, Callable[[], object]], options: InferenceOptions,
+            device: torch.device) -> Dict[str, Dict[str, float]]:
+    """Time every no-argument call, interleaved (see :func:`time_callables`).
 
-    def call():
-        return fn(*args)
-
+    Per call: images/s, latency percentiles, CPU time, the duration of the first call
+    (compilation, lazy initialisation) and the peak memory of one call after warm-up.
+    """
+    results = {name: {} for name in calls}
     with torch.inference_mode():
-        reset_peak_memory(device)
-        start = time.perf_counter()
-        call()  # first call separately: it includes compilation / lazy initialisation
-        first_call['s'] = time.perf_counter() - start
-        timing = time_callable(call, options.iters, max(options.warmup - 1, 0),
-                               options.batch_size, device)
-        peak, peak_kind = peak_memory_mb(device)
-    result = dict(images_per_s=timing.items_per_s,
-                  images_per_cpu_s=timing.items_per_cpu_s,
-                  cpu_ms_per_image=MS_PER_S * timing.cpu_s / (options.iters * options.batch_size),
-                  latency_ms_mean=MS_PER_S * timing.wall_s / options.iters,
-                  first_call_s=first_call['s'], peak_mem_mb=peak, peak_mem_kind=peak_kind)
-    for percentile in LATENCY_PERCENTILES:
-        result[f'latency_ms_p{percentile}'] = timing.latency_ms(percentile)
-    return result
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            results[name]['first_call_s'] = time.perf_counter() - start
+        for name, call in calls.items():
+            reset_peak_memory(device)
+            call()
+            results[name]['peak_mem_mb'], results[name]['peak_mem_kind'] = \
+                peak_memory_mb(device)
+        timings = time_callables(calls, options.iters, max(options.warmup - 1, 0),
+                                 options.batch_size, device)
+    for name, timing in timings.items():
+        results[name]['latencies_ms'] = [MS_PER_S * t for t in timing.latencies_s]
+        results[name].update(
+            images_per_s=timing.items_per_s, images_per_cpu_s=timing.items_per_cpu_s,
+            images_per_s_median=options.batch_size * MS_PER_S / timing.latency_ms(50),
+            cpu_ms_per_image=MS_PER_S * timing.cpu_s / (options.iters * options.batch_size),
+            latency_ms_mean=MS_PER_S * timing.wall_s / options.iters)
+        for percentile in LATENCY_PERCENTILES:
+            results[name][f'latency_ms_p{percentile}'] = timing.latency_ms(percentile)
+    return results
 
 
-def _split(root: Optional[nn.Module], fn, args, device) -> Dict[str, object]:
-    if root is None:
+def median_ratio(slow: Dict[str, object], fast: Dict[str, object]) -> float:
+    """Median over iterations of ``slow`` latency / ``fast`` latency of the same
+    (interleaved) iteration: the speed-up least disturbed by other jobs on the machine."""
+    ratios = [a / b for a, b in zip(slow['latencies_ms'], fast['latencies_ms'])]
+    return percentile_of(ratios, 50)
+
+
+def _split(built, args, device) -> Dict[str, object]:
+    if built.profile_root is None:
         return {}
     with torch.inference_mode():
-        split = module_time_split(lambda: fn(*args), root, device=device)
+        split = module_time_split(lambda: built.fn(*args), built.profile_root, device=device)
     return dict(module_time_ms=split, correlation_share_of_warp=correlation_share_of_warp(split))
 
 
@@ -108,6 +124,9 @@ def environment(device: torch.device) -> Dict[str, object]:
 def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict[str, object]:
     """Benchmark ``model`` (a parser-free try-on in eval mode on ``options.device``).
 
+    The graph under test, the reference graph (``options.reference``) and the ONNX
+    Runtime model (``options.onnx``) are timed interleaved on the same inputs.
+
     Returns:
         dict: the JSON result: ``images_per_s``, ``latency_ms_p50``, ``latency_ms_p95``,
         ``peak_mem_mb``, ``gflop_per_image``, ``gflop_per_s``, ``device``, ``precision``,
@@ -122,68 +141,86 @@ def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict
     result = dict(mode='inference', options=asdict(options), load_avg_start=load_average(),
                   device=str(device), batch_size=options.batch_size,
                   **environment(device))
+    peaks = machine_peaks(options.device) if options.peak else None
     gflop = model_flops(model, inputs) if options.flops else None
 
     built = build_graph(model, options.graph, options.precision, options.channels_last,
                         options.compile)
     args = _as_inputs(inputs, built.channels_last)
+    calls = {'main': lambda: built.fn(*args)}
+    if options.reference:
+        reference = build_graph(model, 'reference', 'fp32', False, False)
+        ref_args = _as_inputs(inputs, False)
+        calls['reference'] = lambda: reference.fn(*ref_args)
+    if options.compare_fp32:  # the eager fp32 fast graph: baseline of bf16 and compile
+        fast_fp32 = build_graph(model, 'fast', 'fp32', options.channels_last, False)
+        fp32_args = _as_inputs(inputs, fast_fp32.channels_last)
+        calls['fast_fp32'] = lambda: fast_fp32.fn(*fp32_args)
+    if options.compare_eager and options.compile:  # same graph and precision, eager
+        eager = build_graph(model, options.graph, options.precision, options.channels_last)
+        calls['eager'] = lambda: eager.fn(*args)
+    if options.onnx:
+        onnx_runner, feeds = _onnx_runner(options, inputs)
+        calls['onnx'] = lambda: onnx_runner.run_numpy(feeds)
+    measured = measure(calls, options, device)
+
     result.update(graph=options.graph, precision=built.precision,
-                  requested_precision=options.precision,
-                  channels_last=built.channels_last, compile=options.compile)
-    result.update(measure(built.fn, args, options, device))
+                  requested_precision=options.precision, channels_last=built.channels_last,
+                  compile=options.compile, **measured['main'])
     if options.profile:
-        result.update(_split(built.profile_root, built.fn, args, device))
+        result.update(_split(built, args, device))
     result['gflop_per_image'] = gflop
     if gflop is not None:
-        result['gflop_per_s'] = gflop * result['images_per_s']
+        for part in measured.values():
+            part['gflop_per_s'] = gflop * part['images_per_s']
+        result['gflop_per_s'] = measured['main']['gflop_per_s']
         if built.flops_root is not None and options.graph == 'fast':
             with torch.inference_mode():
                 executed = count_flops(lambda: built.fn(*args), built.flops_root)
             result['gflop_per_image_executed'] = executed.per_item(options.batch_size)
-
     if options.reference:
-        reference = build_graph(model, 'reference', 'fp32', False, False)
-        ref_args = _as_inputs(inputs, False)
-        ref = measure(reference.fn, ref_args, options, device)
+        ref = measured['reference']
         if options.profile:
-            ref.update(_split(reference.profile_root, reference.fn, ref_args, device))
-        if gflop is not None:
-            ref['gflop_per_s'] = gflop * ref['images_per_s']
+            ref.update(_split(reference, ref_args, device))
         result['reference'] = ref
         result['speedup_vs_reference'] = result['images_per_s'] / ref['images_per_s']
         result['speedup_vs_reference_cpu_time'] = \
             result['images_per_cpu_s'] / ref['images_per_cpu_s']
+        result['speedup_vs_reference_median'] = median_ratio(ref, measured['main'])
         result['equality_vs_reference'] = compare_outputs(
             built.fn, reference.fn, [dict(zip(('person', 'cloth', 'cloth_mask'), args))])
-
+    if options.compare_fp32:
+        result['fast_fp32'] = measured['fast_fp32']
+        result['speedup_vs_fast_fp32'] = \
+            result['images_per_s'] / measured['fast_fp32']['images_per_s']
+        result['speedup_vs_fast_fp32_median'] = median_ratio(measured['fast_fp32'],
+                                                             measured['main'])
+    if 'eager' in measured:
+        result['eager'] = measured['eager']
+        result['speedup_vs_eager'] = result['images_per_s'] / measured['eager']['images_per_s']
+        result['speedup_vs_eager_median'] = median_ratio(measured['eager'], measured['main'])
     if options.onnx:
-        result['onnx'] = _onnx_result(options, inputs, device, gflop, result)
-
-    if options.peak:
-        peaks = machine_peaks(options.device, channels_last=True)
+        onnx = measured['onnx']
+        onnx.update(path=options.onnx, precision='fp32', backend='onnxruntime',
+                    max_abs_diff_vs_model=max_abs_diff_vs_pytorch(onnx_runner, model, inputs))
+        if options.reference:
+            onnx['speedup_vs_reference'] = onnx['images_per_s'] / ref['images_per_s']
+        result['onnx'] = onnx
+    if peaks is not None:
+        later = machine_peaks(options.device)  # best of before and after the run
+        peaks = {key: max(value, later[key]) for key, value in peaks.items()}
         result['peak_gflop_per_s'] = peaks
         if gflop is not None and built.precision in peaks:
             result['fraction_of_peak'] = result['gflop_per_s'] / peaks[built.precision]
-            if 'reference' in result:
-                result['reference']['fraction_of_peak'] = \
-                    result['reference']['gflop_per_s'] / peaks['fp32']
+            for part in measured.values():
+                if part is not measured['main']:
+                    part['fraction_of_peak'] = part['gflop_per_s'] / peaks['fp32']
     result['load_avg_end'] = load_average()
     return result
 
 
-def _onnx_result(options: InferenceOptions, inputs: Dict[str, Tensor], device,
-                 gflop: Optional[float], result: Dict[str, object]) -> Dict[str, object]:
-    from vtonbox.deploy import OnnxTryOn
-
+def _onnx_runner(options: InferenceOptions, inputs: Dict[str, Tensor]):
     runner = OnnxTryOn(options.onnx, threads=options.threads)
-    args = _as_inputs({k: v.cpu() for k, v in inputs.items()}, False)
-    feeds = {name: tensor.numpy() for name, tensor in zip(('person', 'cloth', 'cloth_mask'),
-                                                          args)}
-    onnx = measure(lambda **_: runner.run_numpy(feeds), (), options, torch.device('cpu'))
-    onnx.update(path=options.onnx, precision='fp32', backend='onnxruntime')
-    if gflop is not None:
-        onnx['gflop_per_s'] = gflop * onnx['images_per_s']
-    if 'reference' in result:
-        onnx['speedup_vs_reference'] = onnx['images_per_s'] / \
-            result['reference']['images_per_s']
-    return onnx
+    feeds = {name: inputs[name].detach().float().cpu().numpy()
+             for name in ('person', 'cloth', 'cloth_mask')}
+    return runner, feeds

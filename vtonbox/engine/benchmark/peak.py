@@ -15,7 +15,7 @@ from .timing import synchronize
 #: (batch, channels, height, width) and kernel of the microbenchmark.
 PEAK_SHAPE = (4, 256, 64, 48)
 PEAK_KERNEL = 3
-PEAK_REPEATS = 5
+PEAK_REPEATS = 10
 FLOPS_PER_MAC = 2
 
 

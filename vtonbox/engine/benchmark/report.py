@@ -21,23 +21,25 @@ def _fmt(value) -> str:
 
 
 def _row(name: str, result: Dict[str, object]) -> str:
-    keys = ('images_per_s', 'latency_ms_p50', 'latency_ms_p95', 'peak_mem_mb', 'gflop_per_s',
-            'fraction_of_peak')
+    keys = ('images_per_s', 'images_per_s_median', 'latency_ms_p50', 'latency_ms_p95',
+            'peak_mem_mb', 'gflop_per_s', 'fraction_of_peak')
     return f'{name:<12}' + ''.join(f'{_fmt(result.get(key)):>16}' for key in keys)
 
 
 def summary_lines(result: Dict[str, object]) -> List[str]:
     """A small table: the measured graph, the reference and ONNX Runtime when present."""
     header = f'{"":<12}' + ''.join(f'{k:>16}' for k in (
-        'images/s', 'p50 ms', 'p95 ms', 'peak MiB', 'GFLOP/s', 'of peak'))
+        'images/s', 'img/s (median)', 'p50 ms', 'p95 ms', 'peak MiB', 'GFLOP/s', 'of peak'))
     label = f"{result.get('graph', result.get('mode'))}/{result.get('precision')}"
     lines = [f"{result['mode']} on {result['device']}, batch {result['batch_size']}, "
              f"{result.get('threads')} threads, load avg {result.get('load_avg_start')} -> "
              f"{result.get('load_avg_end')}", header, _row(label, result)]
-    for name in ('reference', 'onnx'):
+    for name in ('reference', 'fast_fp32', 'eager', 'onnx'):
         if name in result:
             lines.append(_row(name, result[name]))
     for key in ('gflop_per_image', 'gflop_per_image_executed', 'speedup_vs_reference',
+                'speedup_vs_reference_median', 'speedup_vs_fast_fp32',
+                'speedup_vs_fast_fp32_median', 'speedup_vs_eager', 'speedup_vs_eager_median',
                 'speedup_vs_reference_cpu_time', 'correlation_share_of_warp',
                 'data_wait_fraction', 'peak_gflop_per_s', 'equality_vs_reference'):
         if result.get(key) is not None:

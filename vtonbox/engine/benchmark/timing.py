@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -67,36 +67,49 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_callable(fn: Callable[[], object], iters: int, warmup: int, items_per_call: int,
-                  device: Optional[torch.device] = None) -> Timing:
-    """Call ``fn`` ``warmup`` times untimed, then ``iters`` times timed.
+def time_callables(fns: Dict[str, Callable[[], object]], iters: int, warmup: int,
+                   items_per_call: int, device: Optional[torch.device] = None
+                   ) -> Dict[str, Timing]:
+    """Time several callables *interleaved* (``a b c a b c ...``) so that a change of
+    the machine's load during the run affects all of them alike (their ratios stay
+    meaningful on a shared machine).
 
     Args:
-        fn (callable): no arguments; its result is discarded.
-        iters (int): timed calls (>= 1).
-        warmup (int): untimed calls first (>= 0).
+        fns (dict[str, callable]): name -> no-argument callable (result discarded).
+        iters (int): timed calls of each (>= 1).
+        warmup (int): untimed calls of each first (>= 0).
         items_per_call (int): images per call.
         device (torch.device, optional): synchronised around each call when CUDA.
 
     Returns:
-        Timing: latencies and totals.
+        dict[str, Timing]: per name.
     """
     if iters < 1 or warmup < 0:
         raise ValueError(f'need iters >= 1 and warmup >= 0, got {iters} and {warmup}')
     device = torch.device('cpu' if device is None else device)
     for _ in range(warmup):
-        fn()
+        for fn in fns.values():
+            fn()
     synchronize(device)
-    timing = Timing(items_per_call=items_per_call)
-    cpu_start = time.process_time()
+    timings = {name: Timing(items_per_call=items_per_call) for name in fns}
     for _ in range(iters):
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        timing.latencies_s.append(time.perf_counter() - start)
-    timing.cpu_s = time.process_time() - cpu_start
-    timing.wall_s = sum(timing.latencies_s)
-    return timing
+        for name, fn in fns.items():
+            cpu_start = time.process_time()
+            start = time.perf_counter()
+            fn()
+            synchronize(device)
+            timings[name].latencies_s.append(time.perf_counter() - start)
+            timings[name].cpu_s += time.process_time() - cpu_start
+    for timing in timings.values():
+        timing.wall_s = sum(timing.latencies_s)
+    return timings
+
+
+def time_callable(fn: Callable[[], object], iters: int, warmup: int, items_per_call: int,
+                  device: Optional[torch.device] = None) -> Timing:
+    """Call ``fn`` ``warmup`` times untimed, then ``iters`` times timed (see
+    :func:`time_callables`)."""
+    return time_callables({'fn': fn}, iters, warmup, items_per_call, device)['fn']
 
 
 def reset_peak_memory(device: torch.device) -> bool:

@@ -7,12 +7,14 @@ benchmark runs on a machine without those files.
 """
 import copy
 import inspect
+import logging
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from typing import Dict, Optional, Sequence
 
 import torch
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from torch import nn
 
@@ -131,8 +133,14 @@ def run_train_benchmark(cfg, options: TrainOptions) -> Dict[str, object]:
         model.data_preprocessor._non_blocking = True
     compiled = compile_networks(model) if options.compile else []
     model.train()
-    optim_wrapper = build_optim_wrapper(
-        model, optim_wrapper_config(cfg.optim_wrapper, precision, device))
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # the optimizer constructor logs every parameter
+    try:
+        optim_wrapper = build_optim_wrapper(
+            model, optim_wrapper_config(cfg.optim_wrapper, precision, device))
+    finally:
+        logger.setLevel(level)
     result = dict(mode='train', model=type(model).__name__, options=asdict(options),
                   load_avg_start=load_average(), device=str(device),
                   batch_size=options.batch_size, precision=precision,

@@ -55,6 +55,12 @@ whole-row blocks (block width >= W) are best or tied, so the default block width
 (whole rows up to the 128 x 96 level; larger maps are tiled to bound the wasted FLOPs).
 No CUDA device was available for measurement; the same code runs there (7 batched
 GEMMs per 96 columns).
+
+Implementations: ``'gemm'`` (the above, default) and ``'shift'``, the plain formula (49
+shifted products and a channel mean, autograd through plain ops). The shift version is
+what ONNX export uses (the GEMM version's strided band views do not export; it is
+selected automatically under ``torch.onnx.is_in_onnx_export()``) and what the benchmark's
+reference graph runs; both give the same values up to float summation order.
 """
 from typing import Optional, Tuple
 
@@ -69,6 +75,8 @@ from vtonbox.registry import MODELS
 DEFAULT_MAX_DISPLACEMENT = 3
 #: Columns per GEMM block: whole rows up to W = 96 (measured fastest, see above).
 DEFAULT_BLOCK_WIDTH = 96
+#: ``'gemm'``: batched GEMMs (fast); ``'shift'``: the plain 49-shift formula (exportable).
+IMPLEMENTATIONS = ('gemm', 'shift')
 
 
 def _layout(first: Tensor, second: Tensor, disp: int,
@@ -77,11 +85,18 @@ def _layout(first: Tensor, second: Tensor, disp: int,
     ``(H + 2d, N, C, Wp + 2d)``, both contiguous (``Wp`` = W rounded up to ``block``)."""
     batch, channels, height, width = first.shape
     padded_width = -(-width // block) * block
-    extra = padded_width - width
-    rows_first = F.pad(first, (0, extra)).permute(2, 0, 3, 1).contiguous()
-    rows_first = rows_first.view(height * batch, padded_width, channels)
-    rows_second = F.pad(second, (disp, disp + extra, disp, disp)).permute(2, 0, 1, 3)
-    return rows_first, rows_second.contiguous()
+    # One copy per operand into a buffer whose padding alone is zeroed (F.pad followed by
+    # a permuted copy would write every element twice and zero-fill the whole buffer).
+    rows_first = first.new_empty(height, batch, padded_width, channels)
+    rows_first[:, :, :width].copy_(first.permute(2, 0, 3, 1))
+    rows_first[:, :, width:].zero_()
+    rows_second = second.new_empty(height + 2 * disp, batch, channels,
+                                   padded_width + 2 * disp)
+    rows_second[disp:disp + height, :, :, disp:disp + width].copy_(second.permute(2, 0, 1, 3))
+    for border in (rows_second[:disp], rows_second[disp + height:],
+                   rows_second[..., :disp], rows_second[..., disp + width:]):
+        border.zero_()
+    return rows_first.view(height * batch, padded_width, channels), rows_second
 
 
 def _band(matrix: Tensor, block: int, size: int) -> Tensor:
@@ -171,9 +186,35 @@ def correlation_dtype(first: Tensor, second: Tensor) -> torch.dtype:
     return torch.promote_types(first.dtype, second.dtype)
 
 
+def shift_correlation(first: Tensor, second: Tensor,
+                      max_displacement: int = DEFAULT_MAX_DISPLACEMENT) -> Tensor:
+    """The plain formula: zero-pad ``second`` by d, one shifted product per displacement,
+    channel mean, stacked in ``k = (dy + d) * (2d + 1) + dx + d`` order.
+
+    Exportable to ONNX (Pad, Slice, Mul, ReduceMean, Concat) and differentiable by
+    autograd; slower than the GEMM version (see the module docstring). Inputs must share
+    shape and dtype (no checks: :func:`local_correlation` does them).
+
+    Args:
+        first (Tensor): ``(N, C, H, W)``.
+        second (Tensor): ``(N, C, H, W)``.
+        max_displacement (int): d.
+
+    Returns:
+        Tensor: ``(N, (2d + 1) ** 2, H, W)``.
+    """
+    height, width = first.shape[-2:]
+    size = 2 * max_displacement + 1
+    padded = F.pad(second, [max_displacement] * 4)
+    products = [(first * padded[:, :, dy:dy + height, dx:dx + width]).mean(1, keepdim=True)
+                for dy in range(size) for dx in range(size)]
+    return torch.cat(products, dim=1)
+
+
 def local_correlation(first: Tensor, second: Tensor,
                       max_displacement: int = DEFAULT_MAX_DISPLACEMENT,
-                      block_width: int = DEFAULT_BLOCK_WIDTH) -> Tensor:
+                      block_width: int = DEFAULT_BLOCK_WIDTH,
+                      implementation: str = 'gemm') -> Tensor:
     """Local correlation of ``first`` with shifted ``second`` (upstream cost volume).
 
     Args:
@@ -181,6 +222,8 @@ def local_correlation(first: Tensor, second: Tensor,
         second (Tensor): ``(N, C, H, W)``, the condition feature (F2), zero-padded.
         max_displacement (int): d; ``(2d + 1) ** 2`` output channels.
         block_width (int): columns per GEMM block (speed only, not the result).
+        implementation (str): ``'gemm'`` or ``'shift'`` (see :data:`IMPLEMENTATIONS`);
+            ``'shift'`` is always used while exporting to ONNX.
 
     Returns:
         Tensor: ``(N, (2d + 1) ** 2, H, W)``, channel ``k = (dy + d) * (2d + 1) + dx + d``,
@@ -196,8 +239,13 @@ def local_correlation(first: Tensor, second: Tensor,
     if max_displacement < 0 or block_width < 1:
         raise ValueError(f'need max_displacement >= 0 and block_width >= 1, got '
                          f'{max_displacement} and {block_width}')
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f'implementation must be one of {IMPLEMENTATIONS}, '
+                         f'got {implementation!r}')
     dtype = correlation_dtype(first, second)
     with torch.autocast(first.device.type, enabled=False):
+        if implementation == 'shift' or torch.onnx.is_in_onnx_export():
+            return shift_correlation(first.to(dtype), second.to(dtype), max_displacement)
         return _LocalCorrelation.apply(first.to(dtype), second.to(dtype),
                                        max_displacement, block_width)
 
@@ -209,13 +257,19 @@ class Correlation(nn.Module):
     Args:
         max_displacement (int): d, default 3 (49 output channels).
         block_width (int): GEMM block width, a speed knob.
+        implementation (str): ``'gemm'`` (default) or ``'shift'`` (the plain formula; the
+            benchmark's reference graph). ONNX export always uses ``'shift'``.
     """
 
     def __init__(self, max_displacement: int = DEFAULT_MAX_DISPLACEMENT,
-                 block_width: int = DEFAULT_BLOCK_WIDTH) -> None:
+                 block_width: int = DEFAULT_BLOCK_WIDTH, implementation: str = 'gemm') -> None:
         super().__init__()
+        if implementation not in IMPLEMENTATIONS:
+            raise ValueError(f'implementation must be one of {IMPLEMENTATIONS}, '
+                             f'got {implementation!r}')
         self.max_displacement = max_displacement
         self.block_width = block_width
+        self.implementation = implementation
 
     @property
     def out_channels(self) -> int:
@@ -223,7 +277,9 @@ class Correlation(nn.Module):
 
     def forward(self, first: Tensor, second: Tensor) -> Tensor:
         """``(N, C, H, W)`` x 2 -> ``(N, (2d + 1) ** 2, H, W)``."""
-        return local_correlation(first, second, self.max_displacement, self.block_width)
+        return local_correlation(first, second, self.max_displacement, self.block_width,
+                                 self.implementation)
 
     def extra_repr(self) -> str:
-        return f'max_displacement={self.max_displacement}, block_width={self.block_width}'
+        return (f'max_displacement={self.max_displacement}, block_width={self.block_width}, '
+                f'implementation={self.implementation!r}')

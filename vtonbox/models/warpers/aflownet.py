@@ -1,5 +1,5 @@
 """AFlowNet: PF-AFN's cascaded coarse-to-fine appearance-flow estimator."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +17,19 @@ FLOW_HEAD_CHANNELS = (128, 64, 32)
 NEGATIVE_SLOPE = 0.1
 #: Flows are estimated at feature resolution and upsampled by this factor per level.
 FLOW_UPSAMPLE_FACTOR = 2
+
+
+def _like(tensor: Tensor, reference: Tensor) -> Tensor:
+    """``tensor`` in the dtype and memory format (channels_last or not) of ``reference``.
+
+    ``grid_sample`` returns float32 NCHW whatever its input; without this, a channels_last
+    (bf16) branch pays a layout reorder in every following convolution. A no-op (no copy)
+    when dtype and format already match.
+    """
+    channels_last = reference.dim() == 4 and not reference.is_contiguous() and \
+        reference.is_contiguous(memory_format=torch.channels_last)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    return tensor.to(dtype=reference.dtype, memory_format=memory_format)
 
 
 def flow_head(in_channels: int, hidden_channels: Sequence[int],
@@ -84,9 +97,12 @@ class AFlowNet(nn.Module):
     def _estimate_level(self, level: int, cloth_feature: Tensor, cond_feature: Tensor,
                         flow: Optional[Tensor], deltas: List[Tensor]) -> Tensor:
         """One cascade level; returns the composed flow at feature resolution."""
+        # grid_sample runs in (at least) float32, the flows' dtype: cast a low-precision
+        # cloth feature once for both warps below (a no-op in float32)
+        sampled = cloth_feature.to(torch.promote_types(cloth_feature.dtype, torch.float32))
         if flow is not None and self.prewarp_features:
-            # grid_sample runs in float32; go back to the feature dtype of the branch
-            prewarped = warp(cloth_feature, flow.detach(), 'border').to(cond_feature.dtype)
+            # go back to the feature dtype (and memory format) of the branch
+            prewarped = _like(warp(sampled, flow.detach(), 'border'), cond_feature)
         else:
             prewarped = cloth_feature
         cost = F.leaky_relu(self.correlation(prewarped, cond_feature), self.negative_slope)
@@ -95,8 +111,8 @@ class AFlowNet(nn.Module):
         grid = apply_offset(delta)
         flow = grid.permute(0, 3, 1, 2) if flow is None else compose_flows(flow, grid)
 
-        warped = warp(cloth_feature, flow, 'border')
-        features = torch.cat([warped.to(cond_feature.dtype), cond_feature], dim=1)
+        warped = warp(sampled, flow, 'border')
+        features = torch.cat([_like(warped, cond_feature), cond_feature], dim=1)
         delta = self.refine_nets[level](features)
         deltas.append(delta)
         return compose_flows(flow, apply_offset(delta))
@@ -116,6 +132,23 @@ class AFlowNet(nn.Module):
             WarpOutput: level sizes are twice the feature sizes (16x12 ... 256x192 for
             256x192 input); 2 deltas per level.
         """
+        level_flows, deltas, cond_features = self.estimate_flows(cloth_pyramid, cond_pyramid)
+        return assemble_warp_output(cloth, cloth_mask, level_flows, self.second_difference,
+                                    deltas, cond_features)
+
+    def estimate_flows(self, cloth_pyramid: Sequence[Tensor], cond_pyramid: Sequence[Tensor]
+                       ) -> Tuple[List[Tensor], List[Tensor], List[Tensor]]:
+        """The flow cascade alone, without the per-level training outputs of ``forward``
+        (fast inference paths need only ``level_flows[-1]``).
+
+        Args:
+            cloth_pyramid, cond_pyramid (Sequence[Tensor]): as in :meth:`forward`.
+
+        Returns:
+            tuple[list[Tensor], list[Tensor], list[Tensor]]: ``level_flows`` (coarse ->
+            fine, ``(N, 2, h_l, w_l)``, float32), ``deltas`` and ``cond_features`` (see
+            :class:`WarpOutput`).
+        """
         if len(cloth_pyramid) != self.num_levels or len(cond_pyramid) != self.num_levels:
             raise ValueError(f'AFlowNet expects {self.num_levels} pyramid levels, got '
                              f'{len(cloth_pyramid)} (cloth) and {len(cond_pyramid)} (cond)')
@@ -128,5 +161,4 @@ class AFlowNet(nn.Module):
             size = [FLOW_UPSAMPLE_FACTOR * side for side in flow.shape[-2:]]
             flow = resize_flow(flow, size)
             level_flows.append(flow)
-        return assemble_warp_output(cloth, cloth_mask, level_flows, self.second_difference,
-                                    deltas, cond_features)
+        return level_flows, deltas, cond_features

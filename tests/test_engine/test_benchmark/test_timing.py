@@ -1,0 +1,56 @@
+import numpy as np
+import psutil
+import pytest
+import torch
+
+from vtonbox.engine.benchmark.timing import (
+    load_average,
+    peak_memory_mb,
+    percentile_of,
+    reset_peak_memory,
+    time_callable,
+    time_callables,
+)
+
+
+def test_percentile_matches_numpy():
+    values = [0.3, 0.1, 0.7, 0.2, 0.9]
+    for q in (0, 50, 95, 100):
+        assert percentile_of(values, q) == pytest.approx(np.percentile(values, q))
+    with pytest.raises(ValueError):
+        percentile_of([], 50)
+
+
+def test_time_callable_counts_calls():
+    calls = []
+    timing = time_callable(lambda: calls.append(1), iters=3, warmup=2, items_per_call=4)
+    assert len(calls) == 5 and len(timing.latencies_s) == 3
+    assert timing.wall_s == pytest.approx(sum(timing.latencies_s))
+    assert timing.items_per_s > 0 and timing.latency_ms(95) >= timing.latency_ms(50) >= 0
+    with pytest.raises(ValueError, match='iters'):
+        time_callable(lambda: None, iters=0, warmup=0, items_per_call=1)
+
+
+def test_peak_memory_and_reset():
+    device = torch.device('cpu')
+    block = torch.ones(256, 1024, 1024, dtype=torch.uint8)  # 256 MiB, touched
+    with_block, kind = peak_memory_mb(device)
+    assert kind in ('rss_hwm', 'ru_maxrss')
+    assert with_block >= psutil.Process().memory_info().rss / 2 ** 20 - 1
+    del block
+    if reset_peak_memory(device):  # Linux: the peak restarts from the current RSS
+        assert peak_memory_mb(device)[0] < with_block - 128
+
+
+def test_load_average():
+    load = load_average()
+    assert load is None or len(load) == 3
+
+
+def test_time_callables_interleave():
+    order = []
+    timings = time_callables({'a': lambda: order.append('a'), 'b': lambda: order.append('b')},
+                             iters=2, warmup=1, items_per_call=2)
+    assert order == ['a', 'b'] * 3
+    assert set(timings) == {'a', 'b'} and len(timings['b'].latencies_s) == 2
+    assert timings['a'].cpu_s >= 0 and timings['a'].items_per_call == 2

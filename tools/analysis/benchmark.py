@@ -1,0 +1,120 @@
+"""Benchmark try-on inference or training on CPU / GPU and write the result as JSON.
+
+Inference times ``person, cloth, mask -> try-on`` (warp + generator + composition) of
+the fast graph (BN folding, fused upsample-convs, channels_last, bf16 with fp32 islands)
+or of the model as built; ``--reference`` adds the reference graph (unfused, 49-shift
+correlation) for side-by-side ratios; ``--onnx`` adds an ONNX Runtime model. Training
+times the full train step of the config's stage with real (synthetic) data loading.
+Without ``--checkpoint`` the weights are random (speed does not depend on them).
+
+Examples::
+
+    python tools/analysis/benchmark.py configs/pfafn_student.py --threads 2 --reference \\
+        --channels-last --peak --json work_dirs/bench/fp32.json
+    python tools/analysis/benchmark.py configs/pfafn_student.py --precision bf16 \\
+        --channels-last --batch-size 8 --check-accuracy --threads 2
+    python tools/analysis/benchmark.py configs/pfafn_student.py --mode train \\
+        --height 128 --width 96 --batch-size 4 --iters 3 --threads 2
+
+See docs/benchmark.md for the measured tables.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+
+from vtonbox.deploy import load_tryon_model
+from vtonbox.deploy.model_setup import load_config
+from vtonbox.engine.benchmark import (
+    GRAPHS,
+    InferenceOptions,
+    TrainOptions,
+    build_graph,
+    run_inference_benchmark,
+    run_train_benchmark,
+    summary_lines,
+    write_json,
+)
+from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
+from vtonbox.utils import register_all_modules
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Benchmark try-on inference / training')
+    parser.add_argument('config', help='config file (e.g. configs/pfafn_student.py)')
+    parser.add_argument('--checkpoint', help='weights (default: seeded random weights)')
+    parser.add_argument('--mode', choices=('inference', 'train'), default='inference')
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--iters', type=int, default=5, help='timed iterations')
+    parser.add_argument('--warmup', type=int, default=2, help='untimed iterations first')
+    parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda[:N]'")
+    parser.add_argument('--precision', choices=('fp32', 'bf16', 'fp16'), default='fp32')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--compile', action='store_true', help='torch.compile the graph')
+    parser.add_argument('--threads', type=int, help='torch (and ONNX Runtime) CPU threads')
+    parser.add_argument('--height', type=int, default=256)
+    parser.add_argument('--width', type=int, default=192)
+    parser.add_argument('--json', help='write the result to this JSON file')
+    parser.add_argument('--onnx', help='also time this exported ONNX model (ONNX Runtime)')
+    parser.add_argument('--reference', action='store_true',
+                        help='also time the reference graph (unfused, 49-shift correlation)')
+    parser.add_argument('--compare-fp32', action='store_true',
+                        help='also time the eager fast graph in fp32 (bf16 speed-up)')
+    parser.add_argument('--compare-eager', action='store_true',
+                        help='with --compile: also time the same graph eager (compile gain)')
+    parser.add_argument('--graph', choices=GRAPHS, default='fast',
+                        help="inference graph: 'fast' (default), 'model' (as built, plain "
+                             "autocast) or 'reference'")
+    parser.add_argument('--peak', action='store_true',
+                        help='measure the conv peak GFLOP/s of the machine (fp32, bf16)')
+    parser.add_argument('--no-profile', action='store_true', help='skip the time split')
+    parser.add_argument('--no-flops', action='store_true', help='skip FLOP counting')
+    parser.add_argument('--check-accuracy', type=int, nargs='?', const=16, default=0,
+                        metavar='N', help='compare the graph with the fp32 model on N '
+                        'synthetic test pairs (default 16): PSNR and max abs diff')
+    parser.add_argument('--num-workers', type=int, default=1, help='train dataloader workers')
+    parser.add_argument('--data-root', help='existing synthetic dataset (default: generated)')
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        sys.exit(f'config file not found: {args.config}')
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    register_all_modules()
+    cfg = load_config(args.config)
+    common = dict(batch_size=args.batch_size, height=args.height, width=args.width,
+                  iters=args.iters, warmup=args.warmup, device=args.device,
+                  precision=args.precision, channels_last=args.channels_last,
+                  compile=args.compile, flops=not args.no_flops, seed=args.seed)
+    if args.mode == 'train':
+        result = run_train_benchmark(cfg, TrainOptions(
+            num_workers=args.num_workers, data_root=args.data_root, **common))
+    else:
+        model, _ = load_tryon_model(cfg, args.checkpoint, args.device, args.seed)
+        result = run_inference_benchmark(model, InferenceOptions(
+            graph=args.graph, reference=args.reference, compare_fp32=args.compare_fp32,
+            compare_eager=args.compare_eager,
+            onnx=args.onnx, threads=args.threads,
+            profile=not args.no_profile, peak=args.peak, **common))
+        if args.check_accuracy:
+            built = build_graph(model, args.graph, args.precision, args.channels_last)
+            result['accuracy_vs_fp32_model'] = synthetic_split_accuracy(
+                model, built.fn, (args.height, args.width), args.batch_size,
+                args.check_accuracy, args.data_root, args.seed)
+    result['config'] = args.config
+    result['checkpoint'] = args.checkpoint or 'random weights'
+    print('\n'.join(summary_lines(result)))
+    if 'accuracy_vs_fp32_model' in result:
+        print(f"accuracy vs fp32 model: {result['accuracy_vs_fp32_model']}")
+    if args.json:
+        write_json(result, args.json)
+        print(f'wrote {args.json}')
+
+
+if __name__ == '__main__':
+    main()

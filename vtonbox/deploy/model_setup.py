@@ -1,0 +1,71 @@
+"""Build a try-on model for inference tools (export, benchmark) from a config and an
+optional checkpoint, without the training-only parts (teacher, losses, init_cfg)."""
+from typing import Optional, Tuple
+
+import torch
+from mmengine.config import Config
+from torch import nn
+
+from vtonbox.models.tryon import inference_model_config
+from vtonbox.registry import MODELS
+from vtonbox.utils import register_all_modules
+from vtonbox.utils.checkpoint import read_state_dict
+
+#: BatchNorm statistics given to random-weight models (timing/tests): non-trivial but
+#: well-conditioned, so folding and precision checks are not vacuous.
+RANDOM_RUNNING_MEAN = 0.1
+RANDOM_RUNNING_VAR = (0.5, 1.5)
+
+
+def load_config(config) -> Config:
+    """``Config`` from a path (or a ``Config`` as is)."""
+    if isinstance(config, Config):
+        return config
+    return Config.fromfile(str(config))
+
+
+def randomize_batchnorm_stats(model: nn.Module, seed: int = 0) -> None:
+    """Seeded random running means / variances for every BatchNorm (random-weight models)."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            if name.endswith('running_mean'):
+                values = torch.rand(buffer.shape, generator=generator) * 2 - 1
+                buffer.copy_(values * RANDOM_RUNNING_MEAN)
+            elif name.endswith('running_var'):
+                low, high = RANDOM_RUNNING_VAR
+                buffer.copy_(torch.rand(buffer.shape, generator=generator) * (high - low) + low)
+
+
+def load_tryon_model(config, checkpoint: Optional[str] = None, device='cpu',
+                     seed: int = 0) -> Tuple[nn.Module, Config]:
+    """Inference model of ``config`` in eval mode on ``device``.
+
+    Args:
+        config (str | Config): config file (e.g. ``configs/pfafn_student.py``).
+        checkpoint (str, optional): weights (MMEngine checkpoint or state dict). None
+            gives seeded random weights with random BatchNorm statistics (benchmarks
+            and tests).
+        device: target device.
+        seed (int): seed of the random weights.
+
+    Returns:
+        tuple[nn.Module, Config]: the model and its config.
+
+    Raises:
+        KeyError: the checkpoint misses keys of the model.
+    """
+    register_all_modules()
+    cfg = load_config(config)
+    torch.manual_seed(seed)
+    model = MODELS.build(inference_model_config(cfg.model))
+    if checkpoint is None:
+        randomize_batchnorm_stats(model, seed)
+    else:
+        state = read_state_dict(checkpoint)
+        missing, _ = model.load_state_dict(state, strict=False)
+        if missing:
+            listed = ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')
+            raise KeyError(f'{checkpoint} does not fit the model of the config: '
+                           f'{len(missing)} missing keys ({listed})')
+    return model.to(device).eval(), cfg
