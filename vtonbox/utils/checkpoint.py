@@ -3,7 +3,8 @@
 torch >= 2.6 loads checkpoints with ``weights_only=True`` by default; MMEngine 0.10.7
 pickles its ``MessageHub`` (``HistoryBuffer`` objects holding numpy arrays and
 scalars) into every checkpoint, so ``--resume`` fails. Instead of trusting arbitrary
-pickles (``weights_only=False``), we allow-list exactly the types that appear there.
+pickles (turning weights-only loading off), we allow-list exactly the types that
+appear there.
 
 ``HistoryBuffer.__getstate__`` also pickles its ``statistics_methods`` dict of
 methods, which go through ``builtins.getattr``; allowing ``getattr`` would let a
