@@ -2,7 +2,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vtonbox.models.ops import Correlation, local_correlation
+from vtonbox.models.ops import Correlation, correlation, local_correlation
+from vtonbox.models.ops.correlation import (
+    CPU_FP32_BLOCK_WIDTH,
+    WHOLE_ROW_BLOCK_WIDTH,
+    default_block_width,
+    fit_block_width,
+    merges_samples,
+)
 from vtonbox.registry import MODELS
 
 
@@ -22,13 +29,23 @@ def naive_correlation(first, second, disp=3):
     return out
 
 
+@pytest.fixture(params=['stacked', 'per_sample'])
+def gemm_grouping(request, monkeypatch):
+    """Run a test with all samples' rows stacked into one GEMM, and one sample at a time."""
+    limit = 10 ** 9 if request.param == 'stacked' else 0
+    monkeypatch.setattr(correlation, 'MERGE_MAX_PIXELS', limit)
+    return request.param
+
+
 @pytest.mark.parametrize('shape,disp,block', [
     ((2, 5, 6, 7), 3, 96),   # whole rows
     ((1, 4, 5, 11), 3, 4),   # several column blocks, last one padded
+    ((2, 3, 9, 24), 3, 16),  # column blocks that divide the row (12 columns)
     ((2, 3, 2, 2), 3, 96),   # coarsest level of a 64x64 input: smaller than the window
+    ((2, 3, 2, 9), 3, 96),   # fewer rows than the shift, whole rows
     ((1, 2, 4, 5), 1, 2),
 ])
-def test_matches_naive_forward_and_gradients(shape, disp, block):
+def test_matches_naive_forward_and_gradients(shape, disp, block, gemm_grouping):
     torch.manual_seed(0)
     first = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
     second = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
@@ -59,7 +76,7 @@ def test_channel_order_and_zero_padding():
                 assert channel[y, x].item() == pytest.approx(1.0)
 
 
-def test_gradcheck_float64():
+def test_gradcheck_float64(gemm_grouping):
     torch.manual_seed(1)
     first = torch.randn(1, 2, 3, 4, dtype=torch.float64, requires_grad=True)
     second = torch.randn(1, 2, 3, 4, dtype=torch.float64, requires_grad=True)
@@ -135,3 +152,48 @@ def test_cuda_matches_cpu():
     with torch.autocast('cuda', dtype=torch.bfloat16):
         out = local_correlation(first.cuda(), second.cuda())
     assert out.dtype == torch.bfloat16
+
+
+def test_maps_smaller_than_the_window_fill_every_output(gemm_grouping):
+    # Rows whose shifted source row lies outside the map must be written as zeros,
+    # whatever the output buffer held before: leave NaNs in freed memory first.
+    torch.manual_seed(5)
+    for height, width in ((1, 3), (2, 2), (3, 1), (2, 5)):
+        first = torch.randn(2, 3, height, width, dtype=torch.float64)
+        second = torch.randn(2, 3, height, width, dtype=torch.float64)
+        for _ in range(5):
+            garbage = torch.full((2 * height * width * 49,), float('nan'),
+                                 dtype=torch.float64)
+            del garbage
+            out = local_correlation(first, second)
+            torch.testing.assert_close(out, naive_correlation(first, second))
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.bfloat16])
+@pytest.mark.parametrize('width,block', [(40, None), (12, None), (11, 4)])
+def test_channels_last_input_gives_channels_last_output(dtype, width, block,
+                                                       gemm_grouping):
+    torch.manual_seed(6)
+    first, second = (torch.randn(2, 8, 5, width, dtype=torch.float64) for _ in range(2))
+    expected = naive_correlation(first, second)
+    first_cl, second_cl = (t.to(dtype).contiguous(memory_format=torch.channels_last)
+                           for t in (first, second))
+    out = local_correlation(first_cl, second_cl, block_width=block)
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    assert local_correlation(first.to(dtype), second.to(dtype), block_width=block) \
+        .is_contiguous()
+    tolerance = 1e-7 if dtype == torch.float64 else 3e-2
+    torch.testing.assert_close(out.double(), expected, atol=tolerance, rtol=tolerance)
+
+
+def test_block_width_choice():
+    assert default_block_width(torch.float32, torch.device('cpu')) == CPU_FP32_BLOCK_WIDTH
+    assert default_block_width(torch.bfloat16, torch.device('cpu')) == WHOLE_ROW_BLOCK_WIDTH
+    assert default_block_width(torch.float32, torch.device('cuda')) == WHOLE_ROW_BLOCK_WIDTH
+    assert fit_block_width(12, 16) == 12      # whole row fits
+    assert fit_block_width(96, 16) == 16      # divisor: no padded columns
+    assert fit_block_width(40, 16) == 10      # largest divisor above half the target
+    assert fit_block_width(97, 16) == 16      # prime width: pad the last block
+    assert merges_samples(torch.device('cpu'), 8, 6)
+    assert not merges_samples(torch.device('cpu'), 128, 96)
+    assert merges_samples(torch.device('cuda'), 128, 96)
