@@ -83,7 +83,7 @@ class ResultWriter:
         save_strip (bool): also write ``strips/<name>``: person | garment | try-on.
     """
 
-    def __init__(self, out_dir: str, save_strip: bool = False):
+    def __init__(self, out_dir: str, save_strip: bool = False) -> None:
         self.out_dir = os.fspath(out_dir)
         self.save_strip = save_strip
         os.makedirs(osp.join(self.out_dir, STRIP_DIR) if save_strip else self.out_dir,

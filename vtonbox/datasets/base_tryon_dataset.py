@@ -53,7 +53,7 @@ class BaseTryOnDataset(BaseDataset):
                  mode: str = 'auto',
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  check_files: bool = True,
-                 **kwargs):
+                 **kwargs) -> None:
         self.split = split
         self.mode = mode
         self.check_files = check_files

@@ -31,7 +31,7 @@ class DataFileError(ValueError):
     DataLoader can re-raise it in the main process with the worker's traceback text.
     """
 
-    def __init__(self, path: str, reason: Optional[str] = None):
+    def __init__(self, path: str, reason: Optional[str] = None) -> None:
         super().__init__(path if reason is None else f'{path}: {reason}')
         self.path = path
         self.reason = reason

@@ -1,4 +1,6 @@
 """VITONDataset: training data of every PF-AFN stage (paired cloth + an unpaired one)."""
+from typing import Optional
+
 import numpy as np
 
 from vtonbox.registry import DATASETS
@@ -35,7 +37,7 @@ class VITONDataset(BaseTryOnDataset):
         other = int(np.random.randint(num - 1))
         return other + 1 if other >= idx else other
 
-    def prepare_data(self, idx: int):
+    def prepare_data(self, idx: int) -> Optional[dict]:
         data_info = self.get_data_info(idx)
         other = self.get_data_info(self.draw_unpaired_index(idx))
         for key, source in self.DERIVED_PATH_KEYS.items():

@@ -21,5 +21,5 @@ class VITONTestDataset(BaseTryOnDataset):
     See ``BaseTryOnDataset`` for the arguments; ``split`` defaults to ``'test'``.
     """
 
-    def __init__(self, split: str = 'test', test_mode: bool = True, **kwargs):
+    def __init__(self, split: str = 'test', test_mode: bool = True, **kwargs) -> None:
         super().__init__(split=split, test_mode=test_mode, **kwargs)

@@ -1,6 +1,6 @@
 """Build a try-on model for inference tools (export, benchmark) from a config and an
 optional checkpoint, without the training-only parts (teacher, losses, init_cfg)."""
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.config import Config
@@ -17,7 +17,7 @@ RANDOM_RUNNING_MEAN = 0.1
 RANDOM_RUNNING_VAR = (0.5, 1.5)
 
 
-def load_config(config) -> Config:
+def load_config(config: Union[str, Config]) -> Config:
     """``Config`` from a path (or a ``Config`` as is)."""
     if isinstance(config, Config):
         return config
@@ -37,7 +37,8 @@ def randomize_batchnorm_stats(model: nn.Module, seed: int = 0) -> None:
                 buffer.copy_(torch.rand(buffer.shape, generator=generator) * (high - low) + low)
 
 
-def load_tryon_model(config, checkpoint: Optional[str] = None, device='cpu',
+def load_tryon_model(config: Union[str, Config], checkpoint: Optional[str] = None,
+                     device: Union[str, torch.device] = 'cpu',
                      seed: int = 0) -> Tuple[nn.Module, Config]:
     """Inference model of ``config`` in eval mode on ``device``.
 
@@ -46,7 +47,7 @@ def load_tryon_model(config, checkpoint: Optional[str] = None, device='cpu',
         checkpoint (str, optional): weights (MMEngine checkpoint or state dict). None
             gives seeded random weights with random BatchNorm statistics (benchmarks
             and tests).
-        device: target device.
+        device (str | torch.device): target device.
         seed (int): seed of the random weights.
 
     Returns:

@@ -8,7 +8,7 @@ other. Identical bytes give identical features, so the memo cannot change a resu
 """
 import hashlib
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -110,13 +110,13 @@ class InceptionFeatureExtractor:
         return np.stack([found[i] for i in range(len(images))])
 
     def file_features(self, files: Sequence[str], device: Union[str, torch.device] = 'cpu',
-                      progress=None) -> np.ndarray:
+                      progress: Optional[Any] = None) -> np.ndarray:
         """Features of image files, read ``batch_size`` at a time (never all in memory).
 
         Args:
             files (list[str]): image paths (read with PIL, converted to RGB).
-            device: where Inception runs.
-            progress: object with ``update(num_tasks=1)`` per image (e.g.
+            device (str | torch.device): where Inception runs.
+            progress (optional): object with ``update(num_tasks=1)`` per image (e.g.
                 ``mmengine.utils.ProgressBar``), or None.
 
         Returns:

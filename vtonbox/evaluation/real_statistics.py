@@ -11,7 +11,7 @@ import os
 import os.path as osp
 import tempfile
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -74,7 +74,7 @@ def load_or_compute_real_statistics(files: Sequence[str],
                                     extractor: InceptionFeatureExtractor,
                                     cache_dir: Optional[str] = None, use_cache: bool = True,
                                     device: Union[str, torch.device] = 'cpu',
-                                    progress=None) -> RealStatistics:
+                                    progress: Optional[Any] = None) -> RealStatistics:
     """Real-set statistics from the cache, or computed (and cached) from the files.
 
     Args:
@@ -82,8 +82,9 @@ def load_or_compute_real_statistics(files: Sequence[str],
         extractor (InceptionFeatureExtractor): feature network.
         cache_dir (str, optional): cache folder; default ``DEFAULT_CACHE_DIR``.
         use_cache (bool): read and write the cache.
-        device: where Inception runs if the statistics must be computed.
-        progress: per-image progress object (see ``file_features``) or None.
+        device (str | torch.device): where Inception runs if the statistics must be
+            computed.
+        progress (optional): per-image progress object (see ``file_features``) or None.
     """
     if not files:
         raise ValueError('the real image set is empty')

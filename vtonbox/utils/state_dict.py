@@ -24,7 +24,7 @@ class WeightsMismatchError(ValueError):
     """
 
     def __init__(self, message: str, missing: Sequence[str] = (),
-                 unexpected: Sequence[str] = (), shape_mismatches: Sequence[Mismatch] = ()):
+                 unexpected: Sequence[str] = (), shape_mismatches: Sequence[Mismatch] = ()) -> None:
         super().__init__(message)
         self.missing = list(missing)
         self.unexpected = list(unexpected)

@@ -1,7 +1,7 @@
 """TryOnVisualizer: one image row per sample (person | cloth | tutor | warped cloth |
 try-on | ground truth), written through MMEngine's vis backends (local files,
 TensorBoard)."""
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -23,7 +23,8 @@ def _to_hwc_uint8(value) -> np.ndarray:
     return np.ascontiguousarray(array.astype(np.uint8))
 
 
-def tryon_grid_row(sample, fields: Optional[Sequence[str]] = None) -> np.ndarray:
+def tryon_grid_row(sample: Union[TryOnDataSample, dict],
+                   fields: Optional[Sequence[str]] = None) -> np.ndarray:
     """Concatenate the image fields a sample has into one (H, W_total, 3) uint8 row.
 
     Args:
@@ -62,7 +63,7 @@ class TryOnVisualizer(Visualizer):
     """
 
     def __init__(self, name: str = 'visualizer', fields: Optional[Sequence[str]] = None,
-                 max_rows: int = 4, **kwargs):
+                 max_rows: int = 4, **kwargs) -> None:
         super().__init__(name=name, **kwargs)
         unknown = set(fields or ()) - set(IMAGE_FIELDS) - set(MASK_FIELDS)
         if unknown:
@@ -79,10 +80,16 @@ class TryOnVisualizer(Visualizer):
                        constant_values=255) for r in rows]
         return np.concatenate(rows, axis=0)[:-PANEL_GAP]
 
-    def add_datasample(self, name: str, image=None, data_sample=None, draw_gt: bool = True,
-                       draw_pred: bool = True, show: bool = False, wait_time: float = 0,
-                       step: int = 0, **kwargs) -> np.ndarray:
-        """Draw a grid of one sample or a list of samples and send it to the backends."""
+    def add_datasample(self, name: str, image: Optional[np.ndarray] = None,
+                       data_sample: Optional[Union[TryOnDataSample,
+                                                   Sequence[TryOnDataSample]]] = None,
+                       draw_gt: bool = True, draw_pred: bool = True, show: bool = False,
+                       wait_time: float = 0, step: int = 0, **kwargs) -> np.ndarray:
+        """Draw a grid of one sample or a list of samples and send it to the backends.
+
+        ``image``, ``draw_gt`` and ``draw_pred`` are accepted for MMEngine's interface
+        and ignored: the grid shows the fields the samples have.
+        """
         samples = data_sample if isinstance(data_sample, (list, tuple)) else [data_sample]
         grid = self.draw_grid(samples)
         self.set_image(grid)

@@ -81,7 +81,7 @@ class TryOnRandomFlip(BaseTransform):
                  label_swaps: Dict[str, Sequence[Tuple[int, int]]] = DEFAULT_LABEL_SWAPS,
                  channel_swaps: Optional[Dict[str, Sequence[Tuple[int, int]]]] = None,
                  keypoint_swaps: Dict[str, Sequence[Tuple[int, int]]] = DEFAULT_KEYPOINT_SWAPS,
-                 ref_key: str = 'person'):
+                 ref_key: str = 'person') -> None:
         if not 0.0 <= prob <= 1.0:
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         self.prob = prob

@@ -72,7 +72,7 @@ class PackTryOnInputs(BaseTransform):
     """
 
     def __init__(self, input_keys: Optional[Sequence[str]] = None,
-                 meta_keys: Sequence[str] = DEFAULT_META_KEYS):
+                 meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
         if input_keys is not None:
             unknown = [k for k in input_keys if k not in INPUT_SPECS]
             if unknown:

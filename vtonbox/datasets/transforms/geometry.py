@@ -125,7 +125,7 @@ class ResizePad(BaseTransform):
                  aligned_groups: Sequence[Sequence[str]] = DEFAULT_ALIGNED_GROUPS,
                  image_pad_value: int = WHITE,
                  mask_pad_value: int = 0,
-                 size_divisor: Optional[int] = MODEL_SIZE_DIVISOR):
+                 size_divisor: Optional[int] = MODEL_SIZE_DIVISOR) -> None:
         if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
             raise ValueError(f'size must be (H, W) positive ints, got {size!r}')
         if size_divisor and (size[0] % size_divisor or size[1] % size_divisor):

@@ -7,6 +7,7 @@ Images stay ``uint8`` all the way to the model; the data preprocessor normalises
 from abc import abstractmethod
 from typing import Sequence, Tuple, Union
 
+import numpy as np
 from mmcv.transforms import BaseTransform
 
 from vtonbox.registry import TRANSFORMS
@@ -33,7 +34,7 @@ def _path_of(results: dict, key: str) -> str:
 class _LoadFiles(BaseTransform):
     """Shared part of the loaders: read ``results[f'{key}_path']`` into ``results[key]``."""
 
-    def __init__(self, keys: Union[str, Sequence[str]]):
+    def __init__(self, keys: Union[str, Sequence[str]]) -> None:
         self.keys = _as_keys(keys)
 
     @property
@@ -41,7 +42,7 @@ class _LoadFiles(BaseTransform):
         return tuple(f'{key}_path' for key in self.keys)
 
     @abstractmethod
-    def read(self, path: str):
+    def read(self, path: str) -> np.ndarray:
         """Read one file of this modality."""
 
     def transform(self, results: dict) -> dict:
@@ -64,10 +65,10 @@ class LoadTryOnImage(_LoadFiles):
         keys (str | list[str]): modalities to load, e.g. ``['person', 'cloth']``.
     """
 
-    def __init__(self, keys: Union[str, Sequence[str]] = ('person', 'cloth')):
+    def __init__(self, keys: Union[str, Sequence[str]] = ('person', 'cloth')) -> None:
         super().__init__(keys)
 
-    def read(self, path: str):
+    def read(self, path: str) -> np.ndarray:
         return read_image(path)
 
 
@@ -78,10 +79,10 @@ class LoadClothMask(_LoadFiles):
     Adds ``results[key]``: (H, W) uint8 in [0, 255].
     """
 
-    def __init__(self, keys: Union[str, Sequence[str]] = ('cloth_mask', )):
+    def __init__(self, keys: Union[str, Sequence[str]] = ('cloth_mask', )) -> None:
         super().__init__(keys)
 
-    def read(self, path: str):
+    def read(self, path: str) -> np.ndarray:
         return read_gray(path)
 
 
@@ -97,11 +98,11 @@ class LoadParsing(_LoadFiles):
     """
 
     def __init__(self, keys: Union[str, Sequence[str]] = 'parsing',
-                 num_classes: int = NUM_PARSING_CLASSES):
+                 num_classes: int = NUM_PARSING_CLASSES) -> None:
         super().__init__(keys)
         self.num_classes = num_classes
 
-    def read(self, path: str):
+    def read(self, path: str) -> np.ndarray:
         return read_label_map(path, self.num_classes)
 
     def __repr__(self) -> str:
@@ -122,7 +123,7 @@ class LoadPoseKeypoints(BaseTransform):
     """
 
     def __init__(self, key: str = 'pose', out_key: str = 'pose_keypoints',
-                 num_keypoints: int = NUM_KEYPOINTS):
+                 num_keypoints: int = NUM_KEYPOINTS) -> None:
         self.key = key
         self.out_key = out_key
         self.num_keypoints = num_keypoints
@@ -153,11 +154,11 @@ class LoadDensePose(_LoadFiles):
     """
 
     def __init__(self, keys: Union[str, Sequence[str]] = 'densepose',
-                 num_classes: int = NUM_DENSEPOSE_CLASSES):
+                 num_classes: int = NUM_DENSEPOSE_CLASSES) -> None:
         super().__init__(keys)
         self.num_classes = num_classes
 
-    def read(self, path: str):
+    def read(self, path: str) -> np.ndarray:
         return read_densepose(path, self.num_classes)
 
     def __repr__(self) -> str:

@@ -27,7 +27,7 @@ class BinarizeMask(BaseTransform):
     """
 
     def __init__(self, keys: Union[str, Sequence[str]] = ('cloth_mask', 'cloth_mask_unpaired'),
-                 threshold: float = UPSTREAM_MASK_THRESHOLD):
+                 threshold: float = UPSTREAM_MASK_THRESHOLD) -> None:
         if not 0.0 <= threshold < 1.0:
             raise ValueError(f'threshold must be in [0, 1), got {threshold}')
         self.keys = _as_keys(keys)
@@ -64,7 +64,7 @@ class ParsingToRegionMasks(BaseTransform):
     """
 
     def __init__(self, regions: Dict[str, Sequence[int]] = DEFAULT_PARSING_REGIONS,
-                 key: str = 'parsing'):
+                 key: str = 'parsing') -> None:
         if not regions:
             raise ValueError('regions must name at least one mask')
         self.regions = {name: tuple(int(i) for i in ids) for name, ids in regions.items()}
@@ -93,7 +93,7 @@ class DensePoseToOneHot(BaseTransform):
     """
 
     def __init__(self, key: str = 'densepose', out_key: str = 'densepose_onehot',
-                 num_classes: int = NUM_DENSEPOSE_CLASSES):
+                 num_classes: int = NUM_DENSEPOSE_CLASSES) -> None:
         self.key = key
         self.out_key = out_key
         self.num_classes = num_classes

@@ -71,7 +71,7 @@ class GeneratePoseMap(BaseTransform):
 
     def __init__(self, key: str = 'pose_keypoints', out_key: str = 'pose',
                  radius: int = UPSTREAM_RADIUS, reference_height: int = UPSTREAM_HEIGHT,
-                 scale_radius: bool = True, size_key: Optional[str] = 'person'):
+                 scale_radius: bool = True, size_key: Optional[str] = 'person') -> None:
         if radius < 0:
             raise ValueError(f'radius must be >= 0, got {radius}')
         self.key = key

@@ -10,7 +10,7 @@ import copy
 import itertools
 import math
 from functools import partial
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmengine.dataset import pseudo_collate, worker_init_fn
@@ -26,7 +26,8 @@ CLOTH_MASK_THRESHOLD = 0.5
 PREFETCH_FACTOR = 2
 
 
-def random_tryon_inputs(batch: int, height: int, width: int, device='cpu',
+def random_tryon_inputs(batch: int, height: int, width: int,
+                        device: Union[str, torch.device] = 'cpu',
                         seed: int = 0) -> Dict[str, torch.Tensor]:
     """Smooth random person and cloth images in ``[-1, 1]`` and an elliptic cloth mask.
 
@@ -75,7 +76,8 @@ def test_pipeline(size: Tuple[int, int]) -> List[dict]:
 
 
 def synthetic_test_batches(data_root: str, size: Tuple[int, int], batch_size: int,
-                           max_items: Optional[int] = None, device='cpu'
+                           max_items: Optional[int] = None,
+                           device: Union[str, torch.device] = 'cpu'
                            ) -> Iterator[Dict[str, torch.Tensor]]:
     """Float try-on inputs of the synthetic test split (unpaired pairs), batch by batch.
 
@@ -84,7 +86,7 @@ def synthetic_test_batches(data_root: str, size: Tuple[int, int], batch_size: in
         size (tuple[int, int]): model (H, W).
         batch_size (int): pairs per batch.
         max_items (int, optional): stop after this many pairs.
-        device: where the tensors go.
+        device (str | torch.device): where the tensors go.
 
     Yields:
         dict: ``person``, ``cloth`` (``(N, 3, H, W)`` in ``[-1, 1]``), ``cloth_mask``.

@@ -5,7 +5,7 @@ A 3x3, 256 -> 256 channel convolution at 64 x 48 (batch 4) is the bulk shape of 
 and memory format is what the model's achieved GFLOP/s is compared with.
 """
 import time
-from typing import Dict
+from typing import Dict, Tuple
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ FLOPS_PER_MAC = 2
 
 def conv_peak_gflops(dtype: torch.dtype = torch.float32, channels_last: bool = True,
                      device: str = 'cpu', repeats: int = PEAK_REPEATS,
-                     shape=PEAK_SHAPE) -> float:
+                     shape: Tuple[int, int, int, int] = PEAK_SHAPE) -> float:
     """Best GFLOP/s (wall clock) of the reference convolution.
 
     Args:
@@ -29,7 +29,8 @@ def conv_peak_gflops(dtype: torch.dtype = torch.float32, channels_last: bool = T
         channels_last (bool): memory format of input and weight.
         device (str): ``'cpu'`` or ``'cuda'``.
         repeats (int): timed calls; the fastest counts.
-        shape (tuple): ``(N, C, H, W)`` of the input (output has the same shape).
+        shape (tuple[int, int, int, int]): ``(N, C, H, W)`` of the input (output has
+            the same shape).
 
     Returns:
         float: GFLOP/s.

@@ -8,7 +8,7 @@ with ``grid_sample``, flow composition and upsampling, the composition of the tr
 The profiler adds some overhead per operator, so use the split for shares, and the
 timing loop for absolute speed.
 """
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -61,7 +61,8 @@ def _attach(root: nn.Module, groups: Dict[str, Sequence[str]], device: torch.dev
 
 def module_time_split(fn: Callable[[], object], root: nn.Module,
                       groups: Dict[str, Sequence[str]] = TRYON_MODULE_GROUPS,
-                      calls: int = 1, device=None) -> Dict[str, float]:
+                      calls: int = 1,
+                      device: Optional[Union[str, torch.device]] = None) -> Dict[str, float]:
     """Milliseconds per call spent in each module group, plus ``other`` and ``total``.
 
     Args:
@@ -69,7 +70,8 @@ def module_time_split(fn: Callable[[], object], root: nn.Module,
         root (nn.Module): the model whose submodules ``groups`` names.
         groups (dict): group name -> module paths; missing paths raise AttributeError.
         calls (int): profiled calls (averaged).
-        device: the model's device (synchronised around regions on GPU).
+        device (str | torch.device, optional): the model's device (synchronised around
+            regions on GPU). None means CPU.
 
     Returns:
         dict[str, float]: ``{group: ms, ..., 'other': ms, 'total': ms}``.

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Dict, Optional, Sequence
 
 import torch
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from torch import nn
@@ -112,8 +113,13 @@ def compile_networks(model: nn.Module, names: Sequence[str] = COMPILED_NETWORKS)
     return compiled
 
 
-def run_train_benchmark(cfg, options: TrainOptions) -> Dict[str, object]:
+def run_train_benchmark(cfg: Config, options: TrainOptions) -> Dict[str, object]:
     """Time ``options.iters`` train steps of ``cfg``'s model after ``options.warmup``.
+
+    Args:
+        cfg (Config): the training config (``model``, ``optim_wrapper`` and
+            ``train_dataloader`` are used).
+        options (TrainOptions): batch size, size, device, precision, steps ...
 
     Returns:
         dict: ``images_per_s``, ``latency_ms_p50`` / ``p95`` (per step), ``peak_mem_mb``,

@@ -6,6 +6,7 @@ from typing import Dict, Optional
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
 
@@ -24,7 +25,7 @@ class LossWeightSwitchHook(Hook):
 
     priority = 'HIGH'
 
-    def __init__(self, module: str, values: Dict[str, float], switch_epoch: int):
+    def __init__(self, module: str, values: Dict[str, float], switch_epoch: int) -> None:
         if not values:
             raise ValueError('values must name at least one attribute')
         self.module = module
@@ -41,11 +42,11 @@ class LossWeightSwitchHook(Hook):
                                  f'attributes {missing}')
         return target
 
-    def before_train(self, runner) -> None:
+    def before_train(self, runner: Runner) -> None:
         target = self._target(runner)
         self._initial = {k: getattr(target, k) for k in self.values}
 
-    def before_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner: Runner) -> None:
         target = self._target(runner)
         values = self.values if runner.epoch >= self.switch_epoch else self._initial
         changed = {k: v for k, v in values.items() if getattr(target, k) != v}

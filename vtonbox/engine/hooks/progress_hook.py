@@ -1,8 +1,10 @@
 """A progress bar over validation and test batches (rank 0), for long evaluations."""
 import sys
-from typing import Optional
+from typing import Dict, Optional, Sequence
 
 from mmengine.hooks import Hook
+from mmengine.hooks.hook import DATA_BATCH
+from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from vtonbox.registry import HOOKS
@@ -14,7 +16,7 @@ class EvalProgressHook(Hook):
 
     priority = 'VERY_LOW'
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._bar: Optional[ProgressBar] = None
 
     def _start(self, runner, dataloader) -> None:
@@ -31,20 +33,24 @@ class EvalProgressHook(Hook):
             print(flush=True)
             self._bar = None
 
-    def before_val_epoch(self, runner) -> None:
+    def before_val_epoch(self, runner: Runner) -> None:
         self._start(runner, runner.val_dataloader)
 
-    def before_test_epoch(self, runner) -> None:
+    def before_test_epoch(self, runner: Runner) -> None:
         self._start(runner, runner.test_dataloader)
 
-    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                       outputs: Optional[Sequence] = None) -> None:
         self._step()
 
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                        outputs: Optional[Sequence] = None) -> None:
         self._step()
 
-    def after_val_epoch(self, runner, metrics=None) -> None:
+    def after_val_epoch(self, runner: Runner,
+                        metrics: Optional[Dict[str, float]] = None) -> None:
         self._end()
 
-    def after_test_epoch(self, runner, metrics=None) -> None:
+    def after_test_epoch(self, runner: Runner,
+                         metrics: Optional[Dict[str, float]] = None) -> None:
         self._end()

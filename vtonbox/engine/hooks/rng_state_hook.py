@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner import IterBasedTrainLoop, Runner
 
 from vtonbox.registry import HOOKS
 
@@ -28,14 +28,14 @@ class RNGStateHook(Hook):
 
     priority = 'VERY_LOW'
 
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         state = dict(python=random.getstate(), numpy=np.random.get_state(),
                      torch=torch.get_rng_state())
         if torch.cuda.is_available() and torch.cuda.is_initialized():
             state['cuda'] = torch.cuda.get_rng_state_all()
         checkpoint[RNG_KEY] = _to_safe(state)
 
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None:
         state = checkpoint.get(RNG_KEY)
         if state is None or not getattr(runner, '_resume', False):
             return

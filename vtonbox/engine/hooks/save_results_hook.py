@@ -10,6 +10,8 @@ from typing import Dict, Optional, Sequence
 
 import cv2
 from mmengine.hooks import Hook
+from mmengine.hooks.hook import DATA_BATCH
+from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
 from vtonbox.visualization import tryon_grid_row
@@ -46,7 +48,7 @@ class SaveTryOnResultsHook(Hook):
     priority = 'LOW'
 
     def __init__(self, out_dir: str, save_strip: bool = False,
-                 subdirs: Optional[Dict[str, str]] = None):
+                 subdirs: Optional[Dict[str, str]] = None) -> None:
         self.out_dir = out_dir
         self.save_strip = save_strip
         self.subdirs = dict(subdirs or DEFAULT_SUBDIRS)
@@ -66,14 +68,18 @@ class SaveTryOnResultsHook(Hook):
                 write_rgb_png(osp.join(folder, 'strips', name),
                               tryon_grid_row(sample, STRIP_FIELDS))
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                        outputs: Optional[Sequence] = None) -> None:
         self._save('test', outputs)
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                       outputs: Optional[Sequence] = None) -> None:
         self._save('val', outputs)
 
-    def after_test_epoch(self, runner, metrics=None) -> None:
+    def after_test_epoch(self, runner: Runner,
+                         metrics: Optional[Dict[str, float]] = None) -> None:
         runner.logger.info(f'Try-on images saved to {osp.abspath(self.folder("test"))}')
 
-    def after_val_epoch(self, runner, metrics=None) -> None:
+    def after_val_epoch(self, runner: Runner,
+                        metrics: Optional[Dict[str, float]] = None) -> None:
         runner.logger.info(f'Try-on images saved to {osp.abspath(self.folder("val"))}')

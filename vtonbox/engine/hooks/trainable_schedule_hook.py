@@ -10,6 +10,7 @@ from typing import Sequence
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
 
@@ -35,14 +36,14 @@ class TrainableScheduleHook(Hook):
 
     priority = 'HIGH'
 
-    def __init__(self, trainable: Sequence[str], switch_epoch: int):
+    def __init__(self, trainable: Sequence[str], switch_epoch: int) -> None:
         if not trainable:
             raise ValueError('trainable needs at least one pattern')
         self.patterns = [re.compile(p) for p in trainable]
         self.switch_epoch = switch_epoch
         self._managed = None
 
-    def before_train(self, runner) -> None:
+    def before_train(self, runner: Runner) -> None:
         params = dict(_unwrap(runner.model).named_parameters())
         self._managed = {name: p for name, p in params.items() if p.requires_grad}
         partial = [n for n in self._managed if any(p.search(n) for p in self.patterns)]
@@ -50,7 +51,7 @@ class TrainableScheduleHook(Hook):
             raise ValueError(f'TrainableScheduleHook: no trainable parameter matches '
                              f'{[p.pattern for p in self.patterns]}')
 
-    def before_train_epoch(self, runner) -> None:
+    def before_train_epoch(self, runner: Runner) -> None:
         everything = runner.epoch >= self.switch_epoch
         count = 0
         for name, param in self._managed.items():

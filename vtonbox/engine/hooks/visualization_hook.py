@@ -4,7 +4,9 @@ from typing import Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.hooks.hook import DATA_BATCH
 from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
 
@@ -26,15 +28,16 @@ class TryOnVisualizationHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, interval: int = 500, test_interval: int = 50, max_samples: int = 4):
+    def __init__(self, interval: int = 500, test_interval: int = 50, max_samples: int = 4) -> None:
         if interval < 0 or test_interval < 0:
             raise ValueError('interval and test_interval must be >= 0')
         self.interval = interval
         self.test_interval = test_interval
         self.max_samples = max_samples
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs=None) -> None:
+    def after_train_iter(self, runner: Runner, batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
         if not self.interval or not self.every_n_train_iters(runner, self.interval):
             return
         if runner.rank != 0 or data_batch is None:
@@ -48,10 +51,12 @@ class TryOnVisualizationHook(Hook):
             model.train()
         self._draw(runner, 'train', samples, runner.iter + 1)
 
-    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                       outputs: Optional[Sequence] = None) -> None:
         self._after_eval_iter(runner, 'val', batch_idx, outputs)
 
-    def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+                        outputs: Optional[Sequence] = None) -> None:
         self._after_eval_iter(runner, 'test', batch_idx, outputs)
 
     def _after_eval_iter(self, runner, mode: str, batch_idx: int,

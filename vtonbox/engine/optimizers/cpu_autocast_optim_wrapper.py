@@ -6,6 +6,7 @@ this wrapper only adds ``torch.autocast('cpu', dtype=bfloat16)`` around the forw
 ``tools/train.py --amp`` picks it when CUDA is not available.
 """
 from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 from mmengine.optim import OptimWrapper
@@ -22,13 +23,13 @@ class CPUAutocastOptimWrapper(OptimWrapper):
         **kwargs: passed to :class:`mmengine.optim.OptimWrapper`.
     """
 
-    def __init__(self, dtype: str = 'bfloat16', **kwargs):
+    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
         super().__init__(**kwargs)
         if dtype not in ('bfloat16', 'float16'):
             raise ValueError(f"dtype must be 'bfloat16' or 'float16', got {dtype!r}")
         self.cast_dtype = getattr(torch, dtype)
 
     @contextmanager
-    def optim_context(self, model: torch.nn.Module):
+    def optim_context(self, model: torch.nn.Module) -> Iterator[None]:
         with super().optim_context(model), torch.autocast('cpu', dtype=self.cast_dtype):
             yield

@@ -33,7 +33,7 @@ class TryOnDataPreprocessor(BaseDataPreprocessor):
         non_blocking (bool): asynchronous host-to-device copies (with pinned memory).
     """
 
-    def __init__(self, channels_last: bool = False, non_blocking: bool = False):
+    def __init__(self, channels_last: bool = False, non_blocking: bool = False) -> None:
         super().__init__(non_blocking=non_blocking)
         self.channels_last = channels_last
 

@@ -46,7 +46,7 @@ class ResidualBlock(nn.Module):
         norm_cfg (dict, optional): norm layer config; ``dict(type='BN')`` when None.
     """
 
-    def __init__(self, channels: int, norm_cfg: Optional[dict] = None):
+    def __init__(self, channels: int, norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.block = nn.Sequential(
             _conv3x3(channels, channels), _norm(norm_cfg, channels), nn.ReLU(inplace=True),
@@ -85,7 +85,7 @@ class ResUnetSkipConnectionBlock(nn.Module):
     def __init__(self, outer_channels: int, inner_channels: int,
                  in_channels: Optional[int] = None, submodule: Optional[nn.Module] = None,
                  outermost: bool = False, norm_cfg: Optional[dict] = None,
-                 conv_bias: bool = False):
+                 conv_bias: bool = False) -> None:
         super().__init__()
         self.outermost = outermost
         innermost = submodule is None
@@ -141,7 +141,7 @@ class ResUnetGenerator(nn.Module):
 
     def __init__(self, in_channels: int = 7, out_channels: int = 4,
                  num_downs: int = BASE_NUM_DOWNS, ngf: int = 64,
-                 norm_cfg: Optional[dict] = None, conv_bias: bool = False):
+                 norm_cfg: Optional[dict] = None, conv_bias: bool = False) -> None:
         super().__init__()
         if num_downs < BASE_NUM_DOWNS:
             raise ValueError(f'num_downs must be >= {BASE_NUM_DOWNS}, got {num_downs}')

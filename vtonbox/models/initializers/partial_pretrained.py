@@ -36,7 +36,7 @@ class PartialPretrained:
     """
 
     def __init__(self, checkpoint: str, src_prefix: str = '', dst: str = '',
-                 exclude: Sequence[str] = (), made_by: Optional[str] = None):
+                 exclude: Sequence[str] = (), made_by: Optional[str] = None) -> None:
         self.checkpoint = checkpoint
         self.src_prefix = src_prefix
         self.dst = dst

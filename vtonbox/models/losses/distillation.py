@@ -52,7 +52,7 @@ class _GatedLevelDistillation(nn.Module, metaclass=ABCMeta):
     """Shared level selection, weighting and gated normalisation."""
 
     def __init__(self, levels: Optional[Sequence[int]], level_weights: Sequence[float],
-                 loss_weight: float):
+                 loss_weight: float) -> None:
         super().__init__()
         if levels is not None and len(levels) != len(level_weights):
             raise ValueError(f'levels ({len(levels)}) and level_weights '
@@ -119,10 +119,11 @@ class FeatureDistillationLoss(_GatedLevelDistillation):
 
     def __init__(self, levels: Optional[Sequence[int]] = None,
                  level_weights: Sequence[float] = FEATURE_LEVEL_WEIGHTS,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0) -> None:
         super().__init__(levels, level_weights, loss_weight)
 
-    def level_distance(self, student: torch.Tensor, teacher: torch.Tensor):
+    def level_distance(self, student: torch.Tensor,
+                       teacher: torch.Tensor) -> Tuple[torch.Tensor, int]:
         """student, teacher (Tensor): (N, C, h, w) -> ((N,) sums, C * h * w)."""
         per_sample = (teacher - student).pow(2).flatten(1).sum(dim=1)
         return per_sample, student[0].numel()
@@ -144,10 +145,11 @@ class FlowDistillationLoss(_GatedLevelDistillation):
 
     def __init__(self, levels: Optional[Sequence[int]] = FLOW_LEVELS,
                  level_weights: Sequence[float] = FLOW_LEVEL_WEIGHTS,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0) -> None:
         super().__init__(levels, level_weights, loss_weight)
 
-    def level_distance(self, student: torch.Tensor, teacher: torch.Tensor):
+    def level_distance(self, student: torch.Tensor,
+                       teacher: torch.Tensor) -> Tuple[torch.Tensor, int]:
         """student, teacher (Tensor): (N, 2, h, w) -> ((N,) sums, h * w)."""
         if student.ndim != 4 or student.shape[1] != 2:
             raise ValueError(f'flows must be (N, 2, h, w), got {tuple(student.shape)}')

@@ -127,7 +127,7 @@ class FrozenVGG19(FrozenModule):
     """
 
     def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS, weights: Optional[str] = None,
-                 pretrained: bool = True):
+                 pretrained: bool = True) -> None:
         super().__init__()
         relu_indices = vgg19_relu_indices()
         unknown = [name for name in layers if name not in relu_indices]
@@ -173,7 +173,7 @@ class VGGPerceptualLoss(nn.Module):
     def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS,
                  layer_weights: Sequence[float] = DEFAULT_LAYER_WEIGHTS,
                  loss_weight: float = 1.0, weights: Optional[str] = None,
-                 pretrained: bool = True, imagenet_normalize: bool = False):
+                 pretrained: bool = True, imagenet_normalize: bool = False) -> None:
         super().__init__()
         if len(layer_weights) != len(layers):
             raise ValueError(f'layer_weights needs one weight per layer ({len(layers)}), '

@@ -18,7 +18,7 @@ class L1Loss(nn.Module):
         reduction (str): ``'mean'`` or ``'sum'``.
     """
 
-    def __init__(self, loss_weight: float = 1.0, reduction: str = 'mean'):
+    def __init__(self, loss_weight: float = 1.0, reduction: str = 'mean') -> None:
         super().__init__()
         if reduction not in REDUCTIONS:
             raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')

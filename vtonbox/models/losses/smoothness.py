@@ -41,7 +41,7 @@ class SecondOrderSmoothLoss(nn.Module):
     """
 
     def __init__(self, eps: float = 1e-3, alpha: float = 0.45,
-                 level_weights: Optional[Sequence[float]] = None, loss_weight: float = 1.0):
+                 level_weights: Optional[Sequence[float]] = None, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.eps = eps
         self.alpha = alpha
@@ -93,7 +93,7 @@ class TotalVariationLoss(nn.Module):
         loss_weight (float): factor on the total.
     """
 
-    def __init__(self, loss_weight: float = 1.0):
+    def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.loss_weight = loss_weight
 

@@ -33,7 +33,7 @@ class TryOnGeneratorLoss(nn.Module):
                  l1_weight: float = 5.0, vgg_weight: float = 1.0,
                  rendered_l1_weight: float = 5.0, rendered_vgg_weight: float = 1.0,
                  mask_weight: float = 1.0, skin_l1_weight: float = 0.0,
-                 skin_vgg_weight: float = 0.0, prefix: str = 'loss_gen'):
+                 skin_vgg_weight: float = 0.0, prefix: str = 'loss_gen') -> None:
         super().__init__()
         self.vgg_loss = vgg_loss if isinstance(vgg_loss, nn.Module) or vgg_loss is None \
             else MODELS.build(vgg_loss)

@@ -8,12 +8,13 @@ resized (bilinear, ``align_corners=False``) to the level size, and
 """
 import copy
 from collections.abc import Mapping
-from typing import Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 
 #: Reference level weights ``num + 1`` for the 5 levels, coarse -> fine.
@@ -83,7 +84,7 @@ class MultiScaleWarpLoss(nn.Module):
                  l1_weight: float = 1.0, vgg_weight: float = 0.2, mask_weight: float = 2.0,
                  smooth_weight: float = 6.0, tv_weight: float = 0.01,
                  level_weights: Sequence[float] = DEFAULT_LEVEL_WEIGHTS,
-                 prefix: str = 'loss_warp'):
+                 prefix: str = 'loss_warp') -> None:
         super().__init__()
         self.vgg_loss = _build(vgg_loss)
         self.smooth_loss = _build(smooth_loss)
@@ -96,15 +97,16 @@ class MultiScaleWarpLoss(nn.Module):
         self.level_weights = tuple(float(w) for w in level_weights)
         self.prefix = prefix
 
-    def forward(self, warp_output, target_cloth: torch.Tensor,
+    def forward(self, warp_output: Union[WarpOutput, Mapping[str, Any]],
+                target_cloth: torch.Tensor,
                 target_mask: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Compute the weighted terms.
 
         Args:
-            warp_output: a ``WarpOutput`` (or any object / mapping with its fields):
-                ``level_warped_cloths`` list of (N, 3, h_l, w_l), ``level_warped_masks``
-                list of (N, 1, h_l, w_l), ``level_flow_diffs`` list of
-                (N, 2, 4, h_l - 2, w_l - 2), ``deltas`` list of (N, 2, h, w).
+            warp_output (WarpOutput | Mapping): a ``WarpOutput`` (or any object / mapping
+                with its fields): ``level_warped_cloths`` list of (N, 3, h_l, w_l),
+                ``level_warped_masks`` list of (N, 1, h_l, w_l), ``level_flow_diffs``
+                list of (N, 2, 4, h_l - 2, w_l - 2), ``deltas`` list of (N, 2, h, w).
             target_cloth (Tensor): (N, 3, H, W) in [-1, 1], the person image masked to
                 the worn upper cloth.
             target_mask (Tensor): (N, 1, H, W) in {0, 1}, that cloth's mask.

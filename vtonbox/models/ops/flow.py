@@ -12,7 +12,7 @@ Conventions (identical to PF-AFN, whose upstream ran torch 1.1):
 * Flows and grids are kept in float32 even under autocast: bf16 cannot resolve
   sub-pixel positions of a 192-wide image (8 mantissa bits).
 """
-from typing import Tuple
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +31,8 @@ def _check_flow(flow: Tensor, name: str = 'flow') -> None:
         raise ValueError(f'{name} must have shape (N, 2, H, W), got {tuple(flow.shape)}')
 
 
-def identity_grid(batch: int, height: int, width: int, device=None,
+def identity_grid(batch: int, height: int, width: int,
+                  device: Optional[Union[str, torch.device]] = None,
                   dtype: torch.dtype = torch.float32) -> Tensor:
     """The flow that samples every pixel at itself.
 

@@ -49,7 +49,7 @@ class HumanParser(BaseModel):
                  input_key: str = 'person',
                  target_key: str = 'parsing',
                  data_preprocessor: Union[dict, nn.Module] = dict(type='TryOnDataPreprocessor'),
-                 init_cfg=None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if isinstance(data_preprocessor, dict):
             # Built here so that vtonbox types resolve without a default scope.
             data_preprocessor = MODELS.build(data_preprocessor)

@@ -1,5 +1,5 @@
 """ParsingUNet: a small U-Net that maps a person image to per-pixel class logits."""
-from typing import Optional
+from typing import List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -56,7 +56,7 @@ class ParsingUNet(BaseModule):
                  max_channels: int = 256,
                  norm_cfg: Optional[dict] = dict(type='BN'),
                  act_cfg: Optional[dict] = dict(type='ReLU'),
-                 init_cfg=None) -> None:
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if depth < 1:
             raise ValueError(f'depth must be >= 1, got {depth}')

@@ -32,7 +32,8 @@ class BaseTryOnModel(BaseModel):
     """
 
     def __init__(self, data_preprocessor: Optional[dict] = None,
-                 nonfinite_loss: str = 'raise', init_cfg=None):
+                 nonfinite_loss: str = 'raise',
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if nonfinite_loss not in NONFINITE_POLICIES:
             raise ValueError(f'nonfinite_loss must be one of {NONFINITE_POLICIES}, '
                              f'got {nonfinite_loss!r}')
@@ -46,7 +47,8 @@ class BaseTryOnModel(BaseModel):
 
     # ------------------------------------------------------------------ dispatch
     def forward(self, inputs: Dict[str, Tensor], data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+                mode: str = 'tensor'
+                ) -> Union[Dict[str, Tensor], List[TryOnDataSample], Tensor]:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -55,13 +57,15 @@ class BaseTryOnModel(BaseModel):
             return self.tensor_forward(inputs)
         raise ValueError(f"mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         raise NotImplementedError(f'{type(self).__name__} does not train')
 
-    def predict(self, inputs: Dict[str, Tensor], data_samples=None) -> List[TryOnDataSample]:
+    def predict(self, inputs: Dict[str, Tensor],
+                data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         raise NotImplementedError(f'{type(self).__name__} does not predict')
 
-    def tensor_forward(self, inputs: Dict[str, Tensor]):
+    def tensor_forward(self, inputs: Dict[str, Tensor]) -> Union[Tensor, List[TryOnDataSample]]:
         """Raw network outputs (used by benchmarks and export); predict by default."""
         return self.predict(inputs, None)
 

@@ -6,13 +6,14 @@ agnostic representation is CP-VTON's: 18 pose channels, a blurry body-shape mask
 (the person silhouette downsampled ``shape_downsample`` times and upsampled back) and
 the RGB of face and hair; 22 channels.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from vtonbox.models.generators.composition import compose_tryon
+from vtonbox.models.generators.composition import TryOnComposition, compose_tryon
+from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
@@ -58,7 +59,7 @@ class CPVTONBaseline(BaseTryOnModel):
 
     def __init__(self, warp_model: dict, generator: dict, warp_loss: Optional[dict] = None,
                  gen_loss: Optional[dict] = None, warp_loss_weight: float = 1.0,
-                 shape_downsample: int = 16, **kwargs):
+                 shape_downsample: int = 16, **kwargs) -> None:
         super().__init__(**kwargs)
         self.warp_model = MODELS.build(warp_model)
         self.generator = MODELS.build(generator)
@@ -68,7 +69,7 @@ class CPVTONBaseline(BaseTryOnModel):
         self.warp_loss_weight = warp_loss_weight
         self.shape_downsample = shape_downsample
 
-    def run(self, inputs: Dict[str, Tensor]):
+    def run(self, inputs: Dict[str, Tensor]) -> Tuple[WarpOutput, TryOnComposition]:
         """Warp and render -> (WarpOutput, TryOnComposition)."""
         agnostic = cloth_agnostic(inputs, self.shape_downsample)
         mask = inputs['cloth_mask']
@@ -76,7 +77,8 @@ class CPVTONBaseline(BaseTryOnModel):
         gen_output = self.generator(torch.cat([agnostic, out.warped_cloth], dim=1))
         return out, compose_tryon(gen_output, out.warped_cloth, out.warped_mask)
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         if self.warp_loss is None or self.gen_loss is None:
             raise inference_only(type(self).__name__)
         out, comp = self.run(inputs)

@@ -4,6 +4,8 @@ from typing import Dict, List, Optional, Sequence
 
 from torch import Tensor
 
+from vtonbox.models.generators.composition import TryOnComposition
+from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
@@ -48,19 +50,20 @@ class ParserBasedWarp(BaseTryOnModel):
     """
 
     def __init__(self, warp_model: dict, warp_loss: Optional[dict] = None,
-                 use_densepose: bool = True, **kwargs):
+                 use_densepose: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.warp_model = MODELS.build(warp_model)
         self.warp_loss = MODELS.build(warp_loss) if warp_loss else None
         self.use_densepose = use_densepose
 
-    def warp(self, inputs: Dict[str, Tensor]):
+    def warp(self, inputs: Dict[str, Tensor]) -> WarpOutput:
         """Warp the (masked) paired cloth to the person's layout -> ``WarpOutput``."""
         mask = inputs['cloth_mask']
         cond = teacher_condition(inputs, self.use_densepose)
         return self.warp_model(cond, inputs['cloth'] * mask, mask)
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         if self.warp_loss is None:
             raise inference_only(type(self).__name__)
         return self.warp_loss(self.warp(inputs), *cloth_targets(inputs))
@@ -93,7 +96,7 @@ class ParserBasedTryOn(ParserBasedWarp):
                  warp_loss: Optional[dict] = None, gen_loss: Optional[dict] = None,
                  warp_loss_weight: float = 0.5, gen_loss_weight: float = 1.0,
                  hand_ids: Sequence[int] = DENSEPOSE_HAND_IDS,
-                 arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS, **kwargs):
+                 arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS, **kwargs) -> None:
         super().__init__(warp_model, warp_loss, **kwargs)
         self.generator = MODELS.build(generator)
         self.gen_loss = MODELS.build(gen_loss) if gen_loss else None
@@ -103,12 +106,14 @@ class ParserBasedTryOn(ParserBasedWarp):
         self.hand_ids = tuple(hand_ids)
         self.arm_ids = tuple(arm_ids)
 
-    def render(self, inputs: Dict[str, Tensor], out, cloth_region: Optional[Tensor]):
+    def render(self, inputs: Dict[str, Tensor], out: WarpOutput,
+               cloth_region: Optional[Tensor]) -> TryOnComposition:
         """Generator + composition for a warp output -> ``TryOnComposition``."""
         return parser_based_render(self.generator, inputs, out, cloth_region, self.hand_ids,
                                    self.arm_ids)
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         if self.warp_loss is None or self.gen_loss is None:
             raise inference_only(type(self).__name__)
         out = self.warp(inputs)

@@ -6,18 +6,20 @@ made on the fly by the frozen teacher) and the paired cloth, and is supervised b
 real photo; optionally it is distilled from the teacher's features and flows
 (reference §3.4 - §3.7).
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
-from vtonbox.models.generators.composition import compose_tryon
+from vtonbox.models.generators.composition import TryOnComposition, compose_tryon
 from vtonbox.models.losses.distillation import teacher_better_gate
+from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
 from .base_tryon import BaseTryOnModel
 from .parser_based import cloth_targets, inference_only, share_vgg
+from .teacher import TeacherOutput
 
 #: Batch keys the teacher needs; predict() shows a tutor only when all are present.
 TEACHER_KEYS = ('cloth_unpaired', 'cloth_mask_unpaired', 'face_mask', 'other_clothes_mask',
@@ -41,7 +43,7 @@ class ParserFreeWarp(BaseTryOnModel):
 
     def __init__(self, warp_model: dict, warp_loss: Optional[dict] = None,
                  teacher: Optional[dict] = None, distill_cfg: Optional[dict] = None,
-                 **kwargs):
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.warp_model = MODELS.build(warp_model)
         self.warp_loss = MODELS.build(warp_loss) if warp_loss else None
@@ -58,19 +60,21 @@ class ParserFreeWarp(BaseTryOnModel):
     def distills(self) -> bool:
         return self.feature_distill is not None or self.flow_distill is not None
 
-    def warp(self, person: Tensor, inputs: Dict[str, Tensor]):
+    def warp(self, person: Tensor, inputs: Dict[str, Tensor]) -> WarpOutput:
         """Warp the (masked) paired cloth onto ``person`` (N, 3, H, W) -> ``WarpOutput``."""
         mask = inputs['cloth_mask']
         return self.warp_model(person, inputs['cloth'] * mask, mask)
 
-    def student_input(self, inputs: Dict[str, Tensor]):
+    def student_input(self,
+                      inputs: Dict[str, Tensor]) -> Tuple[Tensor, Optional[TeacherOutput]]:
         """Tutor image (and teacher output) in training; the real photo without teacher."""
         if self.teacher is None:
             return inputs['person'], None
         teacher_out = self.teacher(inputs, paired=self.distills)
         return teacher_out.tutor, teacher_out
 
-    def warp_losses(self, inputs: Dict[str, Tensor], out, teacher_out) -> Dict[str, Tensor]:
+    def warp_losses(self, inputs: Dict[str, Tensor], out: WarpOutput,
+                    teacher_out: Optional[TeacherOutput]) -> Dict[str, Tensor]:
         """Multi-scale warping loss plus the distillation terms."""
         if self.warp_loss is None:
             raise inference_only(type(self).__name__)
@@ -89,7 +93,8 @@ class ParserFreeWarp(BaseTryOnModel):
                 out.level_flows, teacher_warp.level_flows, gate)
         return losses
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         person, teacher_out = self.student_input(inputs)
         return self.warp_losses(inputs, self.warp(person, inputs), teacher_out)
 
@@ -128,7 +133,7 @@ class ParserFreeTryOn(ParserFreeWarp):
     """
 
     def __init__(self, warp_model: dict, generator: dict, gen_loss: Optional[dict] = None,
-                 warp_loss_weight: float = 0.25, **kwargs):
+                 warp_loss_weight: float = 0.25, **kwargs) -> None:
         super().__init__(warp_model, **kwargs)
         self.generator = MODELS.build(generator)
         self.gen_loss = MODELS.build(gen_loss) if gen_loss else None
@@ -136,13 +141,15 @@ class ParserFreeTryOn(ParserFreeWarp):
             share_vgg(self.warp_loss, self.gen_loss)
         self.warp_loss_weight = warp_loss_weight
 
-    def render(self, person: Tensor, out, cloth_region: Optional[Tensor] = None):
+    def render(self, person: Tensor, out: WarpOutput,
+               cloth_region: Optional[Tensor] = None) -> TryOnComposition:
         """Generator + composition -> ``TryOnComposition``."""
         gen_input = torch.cat([person, out.warped_cloth, out.warped_mask], dim=1)
         return compose_tryon(self.generator(gen_input), out.warped_cloth, out.warped_mask,
                              cloth_region)
 
-    def loss(self, inputs: Dict[str, Tensor], data_samples=None) -> Dict[str, Tensor]:
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         if self.gen_loss is None:
             raise inference_only(type(self).__name__)
         person, teacher_out = self.student_input(inputs)

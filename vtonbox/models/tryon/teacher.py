@@ -55,7 +55,7 @@ class ParserBasedTeacher(FrozenModule):
                  made_by: str = 'python tools/train.py configs/pbafn_tryon.py',
                  use_densepose: bool = True,
                  hand_ids: Sequence[int] = DENSEPOSE_HAND_IDS,
-                 arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS):
+                 arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS) -> None:
         super().__init__()
         self.warp_model = MODELS.build(warp_model)
         self.generator = MODELS.build(generator)
