@@ -27,3 +27,16 @@ def tool_env(extra_pythonpath=()):
 @pytest.fixture
 def repo_root():
     return REPO_ROOT
+
+
+@pytest.fixture(scope='module')
+def tiny_model(tmp_path_factory):
+    """A tiny parser-free try-on model (PF-AFN layout) with random weights and BN
+    statistics, in eval mode (used by the fast-graph and inference API tests)."""
+    from tests.test_apis.tiny_model import write_tiny_config
+    from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
+    from vtonbox.deploy import load_tryon_model
+
+    config = write_tiny_config(tmp_path_factory.mktemp('tiny_model'), size=TINY_SIZE)
+    model, _ = load_tryon_model(config, seed=0)
+    return model

@@ -51,9 +51,12 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', required=True, help='folder for the try-on PNGs')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--precision', default='fp32', choices=('fp32', 'bf16', 'fp16'),
-                        help='autocast precision (bf16 works on CPU)')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels-last memory format')
+                        help='precision (bf16 is fast on CPUs with AMX / AVX512-BF16)')
+    parser.add_argument('--channels-last', action='store_true', default=None,
+                        help='channels-last memory format (default: on for the fast graph)')
+    parser.add_argument('--no-optimize', dest='optimize', action='store_false', default=None,
+                        help='run the model as built (exactly what tools/test.py runs) '
+                             'instead of the fast inference graph')
     parser.add_argument('--batch-size', type=int, default=1, help='pairs per forward pass')
     parser.add_argument('--save-strip', action='store_true',
                         help='also save person | garment | try-on strips in OUT_DIR/strips')
@@ -83,7 +86,7 @@ def run(args) -> int:
         persons, cloths, masks = args.person, args.cloth, args.cloth_mask
     inferencer = TryOnInferencer(args.config, args.checkpoint, device=args.device,
                                  precision=args.precision, channels_last=args.channels_last,
-                                 cfg_options=args.cfg_options)
+                                 cfg_options=args.cfg_options, optimize=args.optimize)
     paths = inferencer.run_to_dir(persons, cloths, masks, out_dir=args.out_dir,
                                   batch_size=args.batch_size, save_strip=args.save_strip,
                                   show_progress=True)

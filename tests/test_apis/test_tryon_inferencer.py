@@ -10,11 +10,18 @@ from mmengine.dataset import pseudo_collate
 from mmengine.runner import load_checkpoint
 from PIL import Image
 
-from vtonbox.apis import InferenceSetupError, TryOnInferencer
+from vtonbox.apis import InferenceSetupError, TryOnInferencer, tryon_inferencer
+from vtonbox.apis.inputs import load_mask, load_photo
 from vtonbox.models.parsers import ClothMaskParser
 from vtonbox.registry import DATASETS
 
-from .tiny_model import TINY_SIZE, build_tiny_model, garment_photo, person_photo, write_tiny_model
+from .tiny_model import (
+    TINY_SIZE,
+    build_tiny_model,
+    garment_photo,
+    person_photo,
+    write_tiny_model,
+)
 
 
 @pytest.fixture(scope='module')
@@ -114,12 +121,19 @@ def test_same_tryon_as_the_test_loop_data_path(tiny, tmp_path):
     with torch.inference_mode():
         expected = model.eval().test_step(pseudo_collate([item]))[0]
 
-    result = inferencer(str(root / 'test_img' / 'a_0.jpg'), str(root / 'test_clothes' / 'b_1.jpg'),
-                        str(root / 'test_edge' / 'b_1.jpg'))[0]
-    for key, field in (('tryon', 'pred_tryon'), ('warped_cloth', 'pred_warped_cloth')):
-        want = getattr(expected, field).permute(1, 2, 0).numpy()
-        np.testing.assert_array_equal(result[key], want, err_msg=key)
-    np.testing.assert_array_equal(result['warped_mask'], expected.pred_warped_mask[0].numpy())
+    pair = (str(root / 'test_img' / 'a_0.jpg'), str(root / 'test_clothes' / 'b_1.jpg'),
+            str(root / 'test_edge' / 'b_1.jpg'))
+    # the model as built is exactly the test loop; the fast graph within float rounding
+    exact = TryOnInferencer(config, checkpoint, optimize=False)
+    assert inferencer.optimized and not exact.optimized
+    for runner, tolerance in ((exact, 0), (inferencer, 1)):
+        result = runner(*pair)[0]
+        for key, field in (('tryon', 'pred_tryon'), ('warped_cloth', 'pred_warped_cloth'),
+                           ('warped_mask', 'pred_warped_mask')):
+            want = getattr(expected, field).permute(1, 2, 0).numpy().squeeze(-1) \
+                if key == 'warped_mask' else getattr(expected, field).permute(1, 2, 0).numpy()
+            diff = np.abs(result[key].astype(int) - want).max()
+            assert diff <= tolerance, (key, runner.optimized, diff)
 
 
 def test_writes_named_pngs_and_strips(tiny, photos, tmp_path):
@@ -168,3 +182,50 @@ def test_setup_errors(tiny, tmp_path):
         TryOnInferencer(cfg, checkpoint)
     with pytest.warns(UserWarning, match='random weights'):
         TryOnInferencer(config)
+
+
+def test_one_garment_on_many_people_is_encoded_once(tiny, photos, monkeypatch):
+    config, checkpoint, inferencer = tiny
+    person, cloth, mask = photos
+    people = [person, person_photo(180, 140, seed=21), person_photo(150, 120, seed=22)]
+    other, other_mask = garment_photo(90, 70, seed=23)
+    encoded = []
+    encode = inferencer.fast_model.encode_cloth
+
+    def counting_encode(cloth_batch, mask_batch):
+        encoded.append(cloth_batch.shape[0])
+        return encode(cloth_batch, mask_batch)
+
+    monkeypatch.setattr(inferencer.fast_model, 'encode_cloth', counting_encode)
+    results = inferencer(people, cloth, mask, batch_size=2)
+    assert encoded == [1]  # batches of 2 + 1 pairs, one garment: encoded once
+    plain = TryOnInferencer(config, checkpoint, optimize=False)
+    for got, want in zip(results, plain(people, cloth, mask)):
+        assert np.abs(got['tryon'].astype(int) - want['tryon']).max() <= 1
+    # two garments alternating over four people: each encoded once
+    encoded.clear()
+    mixed = inferencer(people + [person], [cloth, other, cloth, other],
+                       [mask, other_mask, mask, other_mask], batch_size=3)
+    assert encoded == [2]
+    single = inferencer(people[1], other, other_mask)[0]
+    assert np.abs(mixed[1]['tryon'].astype(int) - single['tryon']).max() <= 1
+    encoded.clear()
+    inferencer.forward([inferencer.preprocess(
+        (load_photo(person, 'person', 0), load_photo(cloth, 'cloth', 0),
+         load_mask(mask, cloth.shape[:2], 0)))])  # no keys: its own garment
+    assert encoded == [1]
+
+
+def test_optimize_option(tiny, monkeypatch):
+    config, checkpoint, _ = tiny
+    assert TryOnInferencer(config, checkpoint, optimize=True).optimized
+    plain = TryOnInferencer(config, checkpoint, optimize=False, channels_last=True)
+    assert plain.fast_model is None
+    assert plain.model.data_preprocessor.channels_last
+    monkeypatch.setattr(tryon_inferencer, 'supports_fast_inference', lambda model: False)
+    assert not TryOnInferencer(config, checkpoint).optimized
+    with pytest.raises(InferenceSetupError, match='optimize=True needs a parser-free model '
+                                                  'with an AFlowNet warper'):
+        TryOnInferencer(config, checkpoint, optimize=True)
+    with pytest.raises(ValueError, match='capacity'):
+        TryOnInferencer(config, checkpoint, garment_cache_size=-1)

@@ -203,3 +203,23 @@ def test_bad_input_in_a_subprocess_prints_no_traceback(files):
     assert proc.returncode == 2
     assert 'error: ' in proc.stderr and 'cut.jpg' in proc.stderr
     assert 'Traceback' not in proc.stderr + proc.stdout
+
+
+def test_fast_graph_by_default_and_no_optimize(demo, files, capsys, monkeypatch):
+    made = []
+    real = demo.TryOnInferencer
+
+    def recording(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(demo, 'TryOnInferencer', recording)
+    outputs = {}
+    for flags, out in (((), 'fast_out'), (('--no-optimize', '--channels-last'), 'plain_out')):
+        code, _, err = run_main(demo, files, capsys, '--person',
+                                str(files['root'] / 'rgb.png'), *flags, out=out)
+        assert code == 0, err
+        outputs[out] = np.asarray(Image.open(next((files['root'] / out).glob('*.png'))))
+    assert made[0].optimized and not made[1].optimized
+    assert made[1].model.data_preprocessor.channels_last
+    assert np.abs(outputs['fast_out'].astype(int) - outputs['plain_out']).max() <= 1

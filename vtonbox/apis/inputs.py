@@ -9,7 +9,7 @@ files, so a file and the array read from it give the same result.
 import os
 import os.path as osp
 import warnings
-from typing import List, NamedTuple, Optional, Sequence, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -30,6 +30,8 @@ _WHITE = 255.0
 _MASK_ON = 255
 
 ImageSource = Union[str, os.PathLike, np.ndarray]
+#: One source or a list of them (a list may hold None where a mask is to be parsed).
+ImageSources = Union[ImageSource, Sequence[Optional[ImageSource]]]
 
 
 class LoadedInput(NamedTuple):
@@ -233,7 +235,8 @@ def as_list(source, role: str) -> List:
                     f'{type(source).__name__}')
 
 
-def pair_inputs(person, cloth, cloth_mask=None):
+def pair_inputs(person: ImageSources, cloth: ImageSources,
+                cloth_mask: Optional[ImageSources] = None) -> Tuple[list, list, list]:
     """Match persons, garments and masks one to one.
 
     Lists must have equal lengths, or one side holds a single item that is tried with

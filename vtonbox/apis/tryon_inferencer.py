@@ -12,7 +12,7 @@ import os
 import os.path as osp
 import warnings
 from collections import Counter
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -21,11 +21,22 @@ from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 
 from vtonbox.datasets.readers import MissingDataFileError
+from vtonbox.models.fuse import FastParserFreeTryOn, optimize_for_inference, supports_fast_inference
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import register_all_modules
 
-from .inputs import MAX_SIDE, MIN_SIDE, LoadedInput, load_mask, load_photo, pair_inputs
+from .errors import InferenceSetupError
+from .garment_cache import DEFAULT_CAPACITY, GarmentCache
+from .inputs import (
+    MAX_SIDE,
+    MIN_SIDE,
+    ImageSources,
+    LoadedInput,
+    load_mask,
+    load_photo,
+    pair_inputs,
+)
 from .model_loading import (
     DEFAULT_CONFIG,
     build_inference_model,
@@ -53,9 +64,13 @@ class TryOnInferencer:
 
     The model is built from ``config`` without its training-only parts (teacher, losses)
     and runs at the config size (e.g. 256 x 192) in eval mode under
-    ``torch.inference_mode``. Photos are read and converted like the dataset does,
-    resized with their aspect ratio kept and padded (``ResizePad``); the predictions
-    are mapped back to each person photo's size (padding cropped, then resized).
+    ``torch.inference_mode``. For PF-AFN models it runs the fast inference graph
+    (:func:`~vtonbox.models.fuse.optimize_for_inference`: BatchNorms folded, fused
+    upsampling, channels_last; same results within float rounding) and encodes each
+    garment once per call however many people it is tried on (:class:`GarmentCache`).
+    Photos are read and converted like the dataset does, resized with their aspect
+    ratio kept and padded (``ResizePad``); the predictions are mapped back to each
+    person photo's size (padding cropped, then resized).
 
     Args:
         config (str | Config | dict): a parser-free config; a relative path that does not
@@ -64,9 +79,17 @@ class TryOnInferencer:
         checkpoint (str, optional): MMEngine checkpoint or state dict of that model
             (e.g. the converted official weights); None keeps random weights (testing).
         device (str): ``'cpu'``, ``'cuda'``, ``'cuda:N'`` (or ``'mps'``).
-        precision (str): ``'fp32'``, ``'bf16'`` (autocast, CPU or GPU) or ``'fp16'``
-            (autocast, CUDA only).
-        channels_last (bool): run the convolutions in channels-last memory format.
+        precision (str): ``'fp32'``, ``'bf16'`` (CPU or GPU) or ``'fp16'`` (CUDA only).
+            The fast graph stays in fp32, with a warning, on a CPU without native bf16
+            (AMX / AVX512-BF16), where bf16 would be slower.
+        channels_last (bool, optional): run the convolutions in channels-last memory
+            format. None: yes for the fast graph, no for the model as built.
+        optimize (bool, optional): use the fast inference graph. None: when the model
+            supports it (a parser-free model with an AFlowNet warper); True: required
+            (error otherwise); False: run the model as built (``test_step``, exactly
+            what ``tools/test.py`` runs).
+        garment_cache_size (int): encoded garments kept within one call (fast graph
+            only); 0 re-encodes every batch.
         cloth_mask_parser (dict, optional): config of the parser that makes a garment
             mask when none is given. Default ``dict(type='ClothMaskParser')``.
         min_side (int): photos with a smaller side are refused. Default 32.
@@ -80,11 +103,13 @@ class TryOnInferencer:
                  checkpoint: Optional[str] = None,
                  device: str = 'cpu',
                  precision: str = 'fp32',
-                 channels_last: bool = False,
+                 channels_last: Optional[bool] = None,
                  cloth_mask_parser: Optional[dict] = None,
                  min_side: int = MIN_SIDE,
                  max_side: Optional[int] = MAX_SIDE,
-                 cfg_options: Optional[dict] = None):
+                 cfg_options: Optional[dict] = None,
+                 optimize: Optional[bool] = None,
+                 garment_cache_size: int = DEFAULT_CAPACITY) -> None:
         register_all_modules()
         self.cfg = load_inference_config(config, cfg_options)
         config_name = os.fspath(config) if isinstance(config, (str, os.PathLike)) \
@@ -96,13 +121,37 @@ class TryOnInferencer:
         if checkpoint is None:
             warnings.warn('TryOnInferencer: no checkpoint given, the model has random weights',
                           stacklevel=2)
-        if channels_last:
+        self.fast_model = self._build_fast_model(optimize, precision, channels_last,
+                                                 config_name)
+        if self.fast_model is None and channels_last:
             self.model.to(memory_format=torch.channels_last)
             if hasattr(self.model.data_preprocessor, 'channels_last'):
                 self.model.data_preprocessor.channels_last = True
+        GarmentCache(garment_cache_size)  # checks the size now, not at the first call
+        self.garment_cache_size = garment_cache_size
         self.mask_parser = MODELS.build(cloth_mask_parser or dict(type='ClothMaskParser'))
         self.min_side = min_side
         self.max_side = max_side
+
+    def _build_fast_model(self, optimize: Optional[bool], precision: str,
+                          channels_last: Optional[bool],
+                          config_name: str) -> Optional[FastParserFreeTryOn]:
+        if optimize is False:
+            return None
+        if not supports_fast_inference(self.model):
+            if optimize:
+                raise InferenceSetupError(
+                    f'optimize=True needs a parser-free model with an AFlowNet warper; the '
+                    f'model of {config_name} is a {type(self.model).__name__} with '
+                    f'{type(getattr(self.model, "warp_model", None)).__name__}')
+            return None
+        return optimize_for_inference(self.model, precision,
+                                      channels_last=channels_last is not False)
+
+    @property
+    def optimized(self) -> bool:
+        """Whether the fast inference graph runs the forward passes."""
+        return self.fast_model is not None
 
     @property
     def model_size(self) -> Tuple[int, int]:
@@ -110,7 +159,8 @@ class TryOnInferencer:
         return self.pipeline.model_size
 
     # ------------------------------------------------------------------ public calls
-    def __call__(self, person, cloth, cloth_mask=None, batch_size: int = 1,
+    def __call__(self, person: ImageSources, cloth: ImageSources,
+                 cloth_mask: Optional[ImageSources] = None, batch_size: int = 1,
                  out_dir: Optional[str] = None, save_strip: bool = False,
                  show_progress: bool = False) -> List[Dict]:
         """Try every garment on its person.
@@ -149,12 +199,15 @@ class TryOnInferencer:
             results.append(result)
         return results
 
-    def stream(self, person, cloth, cloth_mask=None, batch_size: int = 1) -> Iterator[Dict]:
+    def stream(self, person: ImageSources, cloth: ImageSources,
+               cloth_mask: Optional[ImageSources] = None,
+               batch_size: int = 1) -> Iterator[Dict]:
         """Like ``__call__`` but yields results one by one (photos read per batch)."""
         for result, _ in self._run(person, cloth, cloth_mask, batch_size, False):
             yield result
 
-    def run_to_dir(self, person, cloth, cloth_mask=None, out_dir: str = 'outputs',
+    def run_to_dir(self, person: ImageSources, cloth: ImageSources,
+                   cloth_mask: Optional[ImageSources] = None, out_dir: str = 'outputs',
                    batch_size: int = 1, save_strip: bool = False,
                    show_progress: bool = False) -> List[str]:
         """Write the try-on PNGs of many pairs without keeping them in memory.
@@ -168,20 +221,23 @@ class TryOnInferencer:
                     person, cloth, cloth_mask, batch_size, show_progress)]
 
     # ------------------------------------------------------------------ steps
-    def _run(self, person, cloth, cloth_mask, batch_size: int,
+    def _run(self, person: ImageSources, cloth: ImageSources,
+             cloth_mask: Optional[ImageSources], batch_size: int,
              show_progress: bool) -> Iterator[Tuple[Dict, LoadedPair]]:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f'batch_size must be a positive int, got {batch_size!r}')
         persons, cloths, masks = pair_inputs(person, cloth, cloth_mask)
         loader = _PairLoader(self, persons, cloths, masks)
         loader.check_files()
+        cache = GarmentCache(self.garment_cache_size)
         bar = ProgressBar(len(persons)) if show_progress else None
         try:
             for start in range(0, len(persons), batch_size):
                 indices = range(start, min(start + batch_size, len(persons)))
                 pairs = [loader.load(i) for i in indices]
                 items = [self.preprocess(pair, i) for pair, i in zip(pairs, indices)]
-                for sample, pair in zip(self.forward(items), pairs):
+                keys = [loader.cloth_key(i) for i in indices]
+                for sample, pair in zip(self.forward(items, keys, cache), pairs):
                     yield self.postprocess(sample, pair), pair
                     if bar is not None:
                         bar.update()
@@ -204,11 +260,39 @@ class TryOnInferencer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
-    def forward(self, items: Sequence[dict]) -> List[TryOnDataSample]:
-        """Collate packed items and predict (data preprocessor + ``mode='predict'``)."""
+    def forward(self, items: Sequence[dict], cloth_keys: Optional[Sequence[Hashable]] = None,
+                cache: Optional[GarmentCache] = None) -> List[TryOnDataSample]:
+        """Collate packed items and predict.
+
+        Args:
+            items (Sequence[dict]): outputs of :meth:`preprocess`.
+            cloth_keys (Sequence[Hashable], optional): one key per item; items with equal
+                keys share a garment (and mask), which the fast graph then encodes once.
+                None: every item is its own garment.
+            cache (GarmentCache, optional): garments encoded by earlier batches (fast
+                graph); None: a cache for this batch only.
+
+        Returns:
+            list[TryOnDataSample]: predictions at the model size (uint8), as
+            ``model.test_step`` gives them.
+        """
         data = pseudo_collate(list(items))
-        with torch.inference_mode(), self._autocast():
-            return self.model.test_step(data)
+        if self.fast_model is None:
+            with torch.inference_mode(), self._autocast():
+                return self.model.test_step(data)
+        if cloth_keys is None:
+            cloth_keys = list(range(len(items)))
+        cache = GarmentCache(self.garment_cache_size) if cache is None else cache
+        with torch.inference_mode():
+            data = self.model.data_preprocessor(data, False)
+            inputs, samples = data['inputs'], data['data_samples']
+            garments = cache.encode_batch(self.fast_model, inputs['cloth'],
+                                          inputs['cloth_mask'], cloth_keys)
+            pred = self.fast_model.predict_with_cloth(inputs['person'], garments)
+            return self.model.pack_predictions(
+                samples, len(items), person=inputs['person'], cloth=inputs['cloth'],
+                pred_warped_cloth=pred.warped_cloth, pred_warped_mask=pred.warped_mask,
+                pred_rendered=pred.rendered, pred_tryon=pred.tryon)
 
     def postprocess(self, sample: TryOnDataSample, pair: LoadedPair) -> Dict:
         """Model-size uint8 predictions -> numpy arrays at the person photo's size."""
@@ -266,12 +350,14 @@ class _PairLoader:
             mask = load_mask(source, cloth.array.shape[:2], index)
         return cloth, mask
 
+    def cloth_key(self, index: int) -> tuple:
+        """Identity of the garment (and mask) of pair ``index``."""
+        return ('cloth', ) + _source_key(self.cloths[index]) + _source_key(self.masks[index])
+
     def load(self, index: int) -> LoadedPair:
         inf = self.inferencer
         source = self.persons[index]
         person = self._cached(('person', ) + _source_key(source), lambda: load_photo(
             source, 'person', index, inf.min_side, inf.max_side))
-        cloth_key = ('cloth', ) + _source_key(self.cloths[index]) \
-            + _source_key(self.masks[index])
-        cloth, mask = self._cached(cloth_key, lambda: self._load_cloth(index))
+        cloth, mask = self._cached(self.cloth_key(index), lambda: self._load_cloth(index))
         return person, cloth, mask

@@ -7,10 +7,12 @@ from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import random_tryon_inputs
 from vtonbox.engine.benchmark.accuracy import psnr_db
 from vtonbox.models.fuse import (
+    ClothFeatures,
     FastParserFreeTryOn,
     count_batchnorms,
     optimize_for_inference,
     precision,
+    supports_fast_inference,
 )
 from vtonbox.models.fuse.precision import Bf16Support
 
@@ -90,3 +92,45 @@ def test_bad_inputs(tiny_model):
         fast(inputs['person'], inputs['cloth'], inputs['cloth'])
     with pytest.raises(TypeError, match='warp_model'):
         optimize_for_inference(torch.nn.Linear(2, 2))
+
+
+def test_predict_with_cloth_matches_model_predict(tiny_model):
+    fast = optimize_for_inference(tiny_model, 'fp32')
+    inputs = random_tryon_inputs(2, *TINY_SIZE, seed=5)
+    pred = fast.predict_with_cloth(inputs['person'],
+                                   fast.encode_cloth(inputs['cloth'], inputs['cloth_mask']))
+    with torch.no_grad():
+        out = tiny_model.warp(inputs['person'], inputs)
+        comp = tiny_model.render(inputs['person'], out)
+    for got, want in ((pred.tryon, comp.tryon), (pred.rendered, comp.rendered),
+                      (pred.warped_cloth, out.warped_cloth),
+                      (pred.warped_mask, out.warped_mask)):
+        torch.testing.assert_close(got, want, atol=FP32_TOLERANCE, rtol=0)
+
+
+def test_cloth_features_take_stack_clone(tiny_model):
+    fast = optimize_for_inference(tiny_model, 'fp32')
+    garments = random_tryon_inputs(3, *TINY_SIZE, seed=6)
+    encoded = fast.encode_cloth(garments['cloth'], garments['cloth_mask'])
+    assert encoded.num_garments == 3
+    def storage(tensor):
+        return tensor.untyped_storage().data_ptr()
+
+    second = encoded.take(1)
+    assert second.num_garments == 1
+    assert storage(second.pyramid[0]) == storage(encoded.pyramid[0])  # a view
+    copy = second.clone()
+    assert storage(copy.pyramid[0]) != storage(encoded.pyramid[0])
+    assert copy.pyramid[0].is_contiguous(memory_format=torch.channels_last)
+    restacked = ClothFeatures.stack([encoded.take(2), copy, encoded.take(0)])
+    for level, original in zip(restacked.pyramid, encoded.pyramid):
+        torch.testing.assert_close(level, original[[2, 1, 0]], atol=0, rtol=0)
+    with pytest.raises(IndexError, match='garment 3 of 3'):
+        encoded.take(3)
+    with pytest.raises(ValueError, match='at least one'):
+        ClothFeatures.stack([])
+
+
+def test_supports_fast_inference(tiny_model):
+    assert supports_fast_inference(tiny_model)
+    assert not supports_fast_inference(torch.nn.Linear(2, 2))

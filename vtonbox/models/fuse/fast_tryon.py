@@ -74,6 +74,54 @@ class ClothFeatures(NamedTuple):
         return ClothFeatures(grow(self.cloth), grow(self.cloth_mask),
                              tuple(grow(level) for level in self.pyramid))
 
+    @property
+    def num_garments(self) -> int:
+        """M, the number of garments held."""
+        return self.cloth.shape[0]
+
+    def take(self, index: int) -> 'ClothFeatures':
+        """Garment ``index`` alone (M = 1; views, no copies)."""
+        if not -self.num_garments <= index < self.num_garments:
+            raise IndexError(f'garment {index} of {self.num_garments}')
+        index %= self.num_garments
+        pick = slice(index, index + 1)
+        return ClothFeatures(self.cloth[pick], self.cloth_mask[pick],
+                             tuple(level[pick] for level in self.pyramid))
+
+    def clone(self) -> 'ClothFeatures':
+        """Copies of every tensor (memory format kept), e.g. so that one garment taken from
+        a batch does not keep the whole batch's pyramid alive in a cache."""
+        return ClothFeatures(self.cloth.clone(), self.cloth_mask.clone(),
+                             tuple(level.clone() for level in self.pyramid))
+
+    @staticmethod
+    def stack(garments: Sequence['ClothFeatures']) -> 'ClothFeatures':
+        """Concatenate garments along the batch (e.g. one cached garment per person)."""
+        if not garments:
+            raise ValueError('stack needs at least one ClothFeatures')
+        if len(garments) == 1:
+            return garments[0]
+        return ClothFeatures(torch.cat([g.cloth for g in garments]),
+                             torch.cat([g.cloth_mask for g in garments]),
+                             tuple(torch.cat(levels) for levels in
+                                   zip(*(g.pyramid for g in garments))))
+
+
+class FastPrediction(NamedTuple):
+    """Everything the fast graph predicts for a batch of N pairs, float32.
+
+    Attributes:
+        tryon (Tensor): ``(N, 3, H, W)`` in ``[-1, 1]``, the person wearing the garment.
+        rendered (Tensor): ``(N, 3, H, W)`` in ``[-1, 1]``, the generator's rendered image.
+        warped_cloth (Tensor): ``(N, 3, H, W)`` in ``[-1, 1]``, the garment on the body.
+        warped_mask (Tensor): ``(N, 1, H, W)`` in ``[0, 1]``, its warped mask.
+    """
+
+    tryon: Tensor
+    rendered: Tensor
+    warped_cloth: Tensor
+    warped_mask: Tensor
+
 
 def _check_image(name: str, value: Tensor, channels: int, divisor: int) -> None:
     if not isinstance(value, Tensor):
@@ -85,6 +133,16 @@ def _check_image(name: str, value: Tensor, channels: int, divisor: int) -> None:
     if height % divisor or width % divisor:
         raise ValueError(f'{name} size {height}x{width}: H and W must be multiples of '
                          f'{divisor} (one stride-2 stage per pyramid level)')
+
+
+def supports_fast_inference(model: nn.Module) -> bool:
+    """Whether :func:`optimize_for_inference` can take ``model``: a parser-free try-on
+    with a ``generator`` and a :class:`FlowWarpModel` whose warper is an
+    :class:`AFlowNet` (PF-AFN; not a TPS warper)."""
+    warp_model = getattr(model, 'warp_model', None)
+    return (isinstance(getattr(model, 'generator', None), nn.Module)
+            and isinstance(warp_model, FlowWarpModel)
+            and isinstance(warp_model.warper, AFlowNet))
 
 
 class FastParserFreeTryOn(nn.Module):
@@ -178,15 +236,17 @@ class FastParserFreeTryOn(nn.Module):
         return ClothFeatures(masked, cloth_mask.float(), tuple(pyramid))
 
     @torch.no_grad()
-    def tryon_with_cloth(self, person: Tensor, cloth: ClothFeatures) -> Tensor:
-        """Try a cached garment (one, or one per person) on ``person``.
+    def predict_with_cloth(self, person: Tensor, cloth: ClothFeatures) -> FastPrediction:
+        """Try cached garments (one, or one per person) on ``person``, with the
+        intermediate images (what ``ParserFreeTryOn.predict`` returns).
 
         Args:
             person (Tensor): ``(N, 3, H, W)`` person photo in ``[-1, 1]``.
-            cloth (ClothFeatures): from :meth:`encode_cloth` with M = 1 or N.
+            cloth (ClothFeatures): from :meth:`encode_cloth` (or
+                :meth:`ClothFeatures.stack`) with M = 1 or N.
 
         Returns:
-            Tensor: ``(N, 3, H, W)`` try-on in ``[-1, 1]``, float32.
+            FastPrediction: try-on, rendered image, warped cloth and mask, float32.
         """
         self._check(person=person)
         if person.shape[-2:] != cloth.cloth.shape[-2:]:
@@ -205,7 +265,21 @@ class FastParserFreeTryOn(nn.Module):
             warped_mask = warp(cloth.cloth_mask, flow, 'zeros')
             gen_input = torch.cat([person, warped_cloth, warped_mask], dim=1)
             gen_output = self.generator(self._to_compute(gen_input))
-        return compose_tryon(gen_output.float(), warped_cloth, warped_mask).tryon
+        composition = compose_tryon(gen_output.float(), warped_cloth, warped_mask)
+        return FastPrediction(composition.tryon, composition.rendered, warped_cloth,
+                              warped_mask)
+
+    def tryon_with_cloth(self, person: Tensor, cloth: ClothFeatures) -> Tensor:
+        """Try a cached garment (one, or one per person) on ``person``.
+
+        Args:
+            person (Tensor): ``(N, 3, H, W)`` person photo in ``[-1, 1]``.
+            cloth (ClothFeatures): from :meth:`encode_cloth` with M = 1 or N.
+
+        Returns:
+            Tensor: ``(N, 3, H, W)`` try-on in ``[-1, 1]``, float32.
+        """
+        return self.predict_with_cloth(person, cloth).tryon
 
     def forward(self, person: Tensor, cloth: Tensor, cloth_mask: Tensor) -> Tensor:
         """``(N, 3, H, W)`` person, cloth in ``[-1, 1]`` and ``(N, 1, H, W)`` cloth mask ->
