@@ -5,14 +5,24 @@ Runner finds vtonbox modules under the default scope ``vtonbox`` and still falls
 to MMEngine's own (e.g. ``Adam``, ``LoggerHook``). ``locations`` names the packages
 that are imported lazily the first time a registry is searched, so a config builds
 without the caller importing anything first.
+
+Every kind the Runner builds from a config has a vtonbox node, including those vtonbox
+adds nothing to yet (loops, log processors, optimizers, optimizer-wrapper constructors,
+model wrappers): without one, MMEngine warns "Failed to search registry with scope
+vtonbox" on every run, although it then builds the object from its own registry.
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
@@ -40,6 +50,15 @@ OPTIM_WRAPPERS = Registry(
 PARAM_SCHEDULERS = Registry(
     'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['vtonbox.engine'])
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['vtonbox.engine'])
+LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['vtonbox.engine'])
+LOG_PROCESSORS = Registry(
+    'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['vtonbox.engine'])
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['vtonbox.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor', parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    locations=['vtonbox.engine'])
+MODEL_WRAPPERS = Registry(
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['vtonbox.engine'])
 #: ``init_cfg`` types (e.g. partial initialisation of a student from its teacher).
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS,
                                locations=['vtonbox.models'])
@@ -47,5 +66,6 @@ WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INIT
 __all__ = [
     'MODELS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'METRICS', 'EVALUATOR', 'HOOKS',
     'VISUALIZERS', 'VISBACKENDS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS', 'RUNNERS',
-    'WEIGHT_INITIALIZERS'
+    'WEIGHT_INITIALIZERS', 'LOOPS', 'LOG_PROCESSORS', 'OPTIMIZERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'MODEL_WRAPPERS'
 ]
