@@ -18,6 +18,13 @@ from vtonbox.models.fuse import ClothFeatures, FastParserFreeTryOn
 DEFAULT_CAPACITY = 8
 
 
+def check_capacity(capacity: int) -> int:
+    """``capacity`` when it is a valid number of garments to keep (an int >= 0)."""
+    if not isinstance(capacity, int) or capacity < 0:
+        raise ValueError(f'capacity must be an int >= 0, got {capacity!r}')
+    return capacity
+
+
 class GarmentCache:
     """Least-recently-used store of encoded garments.
 
@@ -32,9 +39,7 @@ class GarmentCache:
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        if not isinstance(capacity, int) or capacity < 0:
-            raise ValueError(f'capacity must be an int >= 0, got {capacity!r}')
-        self.capacity = capacity
+        self.capacity = check_capacity(capacity)
         self.hits = 0
         self.encoded = 0
         self._store: OrderedDict[Hashable, ClothFeatures] = OrderedDict()

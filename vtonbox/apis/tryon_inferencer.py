@@ -27,7 +27,7 @@ from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import register_all_modules
 
 from .errors import InferenceSetupError
-from .garment_cache import DEFAULT_CAPACITY, GarmentCache
+from .garment_cache import DEFAULT_CAPACITY, GarmentCache, check_capacity
 from .inputs import (
     MAX_SIDE,
     MIN_SIDE,
@@ -127,8 +127,7 @@ class TryOnInferencer:
             self.model.to(memory_format=torch.channels_last)
             if hasattr(self.model.data_preprocessor, 'channels_last'):
                 self.model.data_preprocessor.channels_last = True
-        GarmentCache(garment_cache_size)  # checks the size now, not at the first call
-        self.garment_cache_size = garment_cache_size
+        self.garment_cache_size = check_capacity(garment_cache_size)
         self.mask_parser = MODELS.build(cloth_mask_parser or dict(type='ClothMaskParser'))
         self.min_side = min_side
         self.max_side = max_side

@@ -139,10 +139,13 @@ def supports_fast_inference(model: nn.Module) -> bool:
     """Whether :func:`optimize_for_inference` can take ``model``: a parser-free try-on
     with a ``generator`` and a :class:`FlowWarpModel` whose warper is an
     :class:`AFlowNet` (PF-AFN; not a TPS warper)."""
-    warp_model = getattr(model, 'warp_model', None)
     return (isinstance(getattr(model, 'generator', None), nn.Module)
-            and isinstance(warp_model, FlowWarpModel)
-            and isinstance(warp_model.warper, AFlowNet))
+            and _is_aflow_warp_model(getattr(model, 'warp_model', None)))
+
+
+def _is_aflow_warp_model(warp_model: object) -> bool:
+    """A :class:`FlowWarpModel` whose warper is an :class:`AFlowNet`."""
+    return isinstance(warp_model, FlowWarpModel) and isinstance(warp_model.warper, AFlowNet)
 
 
 class FastParserFreeTryOn(nn.Module):
@@ -165,8 +168,7 @@ class FastParserFreeTryOn(nn.Module):
                  precision: str = 'fp32', channels_last: bool = True,
                  fold_bn: bool = True, fuse_upsampling: bool = True) -> None:
         super().__init__()
-        if not isinstance(warp_model, FlowWarpModel) or not isinstance(warp_model.warper,
-                                                                         AFlowNet):
+        if not _is_aflow_warp_model(warp_model):
             raise TypeError('the fast path supports a FlowWarpModel with an AFlowNet warper, '
                             f'got {type(warp_model).__name__}')
         if precision not in PRECISION_DTYPES:

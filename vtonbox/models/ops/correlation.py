@@ -256,7 +256,7 @@ class _LocalCorrelation(torch.autograd.Function):
                               out=product_rows)
                     torch.mul(band_rows, 1.0 / channels, out=out_dy[start:stop, x0:x0 + block])
         ctx.save_for_backward(rows_first, second)
-        ctx.disp, ctx.block, ctx.merge = disp, block, merge
+        ctx.disp, ctx.block, ctx.merge, ctx.rows = disp, block, merge, rows
         ctx.memory_format = _output_format(first)
         return out[:, :height, :width].permute(0, 3, 1, 2).contiguous(
             memory_format=ctx.memory_format)
@@ -266,7 +266,7 @@ class _LocalCorrelation(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor):
         rows_first, second = ctx.saved_tensors
         batch, channels, height, width = second.shape
-        disp, block, merge = ctx.disp, ctx.block, ctx.merge
+        disp, block, merge, rows = ctx.disp, ctx.block, ctx.merge, ctx.rows
         size = 2 * disp + 1
         padded_width = rows_first.shape[2]
         rows_second = _padded_rows(second.to(rows_first.dtype), disp, padded_width)
@@ -275,7 +275,6 @@ class _LocalCorrelation(torch.autograd.Function):
         need_first, need_second = ctx.needs_input_grad[:2]
         grad_first = rows_first.new_zeros(rows_first.shape) if need_first else None
         grad_second = torch.zeros_like(rows_second) if need_second else None
-        rows = batch * (height + 2 * disp) - 2 * disp if merge else height
         band_grad = rows_first.new_zeros(rows, block + 2 * disp, block)
         band = _band(band_grad, block, size)
         for first_g, grad_g, grad_first_g, second_g, grad_second_g in _groups(
