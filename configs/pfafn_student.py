@@ -41,7 +41,7 @@ optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'warp_model': dict(lr_mult=
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=1000, test_interval=100),
     # skin terms 30, 2 while the 1-based epoch < niter, then 60, 4 (reference §3.7):
-    # 0-based switch epoch niter - 1 = 49
-    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=49,
+    # 0-based switch epoch niter - 1 (49)
+    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch={{_base_.switch_epoch}},
          values=dict(skin_l1_weight=60.0, skin_vgg_weight=4.0)),
 ]

@@ -35,9 +35,11 @@ model = dict(
 
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=1000, test_interval=100),
-    # upstream: partial optimizer while the 1-based epoch < niter -> 0-based switch at
-    # niter - 1 = 99
-    dict(type='TrainableScheduleHook', switch_epoch=99,
+    # upstream: partial optimizer while the 1-based epoch < niter, then a new Adam over
+    # all parameters: 0-based switch at niter - 1 (99), where the optimizer state is
+    # cleared (reset_optimizer=False keeps the partial phase's Adam moments instead)
+    dict(type='TrainableScheduleHook', switch_epoch={{_base_.switch_epoch}},
+         reset_optimizer=True,
          trainable=[r'^warp_model\.cond_', r'^warp_model\.warper\.refine_nets']),
 ]
 # Parameters frozen by the schedule get no gradient.

@@ -5,29 +5,27 @@
     python tools/demo.py --pairs data/VITON_test/test_pairs.txt --mask-dir test_edge \\
         --checkpoint pfafn_official.pth --out-dir outputs/viton --batch-size 8
 
-Writes ``<person stem>__<garment stem>.png`` at each person photo's size. Bad input
-(missing or unreadable file, tiny photo, checkpoint that does not fit the config,
-unknown device) prints ``error: ...`` and exits with code 2.
+Writes ``<person stem>__<garment stem>.png`` at each person photo's size. Every path
+(photos, masks, config, checkpoint, a writable output folder) is checked before the model
+is loaded. Bad input (missing or unreadable file, tiny photo, checkpoint that does not fit
+the config, unknown device) prints one line ``error: ...`` and exits with code 2;
+``--debug`` shows its traceback.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import warnings
 
 from mmengine.config import DictAction
 
-from vtonbox.apis import (
-    DEFAULT_CONFIG,
-    InferenceSetupError,
-    TryOnInferencer,
-    TryOnInputError,
-    TryOnInputWarning,
-    resolve_pair_list,
-)
-from vtonbox.datasets.readers import DataFileError
+from vtonbox.apis import DEFAULT_CONFIG, TryOnInferencer, TryOnInputWarning, resolve_pair_list
+from vtonbox.apis.model_loading import resolve_config_path
+from vtonbox.utils.cli import EXIT_USER_ERROR, UserError, one_line, run_tool
+from vtonbox.utils.state_dict import WeightsMismatchError
 
 #: Exit code for bad input or set-up (as argparse uses for bad arguments).
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = EXIT_USER_ERROR
 
 
 def parse_args(argv=None):
@@ -62,6 +60,8 @@ def parse_args(argv=None):
                         help='also save person | garment | try-on strips in OUT_DIR/strips')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries')
+    parser.add_argument('--debug', action='store_true',
+                        help='show the traceback of user errors')
     args = parser.parse_args(argv)
     if args.pairs:
         if args.person or args.cloth or args.cloth_mask:
@@ -75,8 +75,59 @@ def parse_args(argv=None):
     return args
 
 
-def _print_warning(message, category, filename, lineno, file=None, line=None):
-    print(f'warning: {message}', file=sys.stderr)
+class _WarningPrinter:
+    """``warnings.showwarning`` that prints ``warning: <message>`` once per message."""
+
+    def __init__(self):
+        self.seen = set()
+
+    def __call__(self, message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if text not in self.seen:
+            self.seen.add(text)
+            print(f'warning: {text}', file=sys.stderr)
+
+
+#: The option that names each kind of input (for messages).
+_FLAGS = {'person photo': 'person', 'garment photo': 'cloth', 'garment mask': 'cloth-mask'}
+
+
+def check_input_files(persons, cloths, masks) -> None:
+    """Every named photo and mask exists (before the model is loaded)."""
+    for role, paths in (('person photo', persons), ('garment photo', cloths),
+                        ('garment mask', masks or ())):
+        for path in paths:
+            if path is not None and not osp.isfile(path):
+                what = 'is a folder, not a file' if osp.isdir(path) else 'not found'
+                raise UserError(f'{role} {what}', path,
+                                f'check the path given with --{_FLAGS[role]}')
+
+
+def check_out_dir(out_dir: str) -> None:
+    """``out_dir`` is a writable folder, or can be made in a writable one."""
+    path = osp.abspath(out_dir)
+    if osp.exists(path) and not osp.isdir(path):
+        raise UserError('--out-dir is a file, not a folder', out_dir,
+                        'pass a folder (it is created when missing)')
+    existing = path
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        raise UserError('--out-dir is inside a file', out_dir, 'pass a folder path')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError('output folder is not writable', existing,
+                        'pass another --out-dir or fix its permissions')
+
+
+def check_setup_files(args) -> None:
+    """Config, checkpoint and output folder, before the model is loaded."""
+    resolve_config_path(args.config)  # InferenceSetupError naming the file
+    if not osp.isfile(args.checkpoint):
+        what = 'is a folder, not a file' if osp.isdir(args.checkpoint) else 'not found'
+        raise UserError(f'checkpoint {what}', args.checkpoint,
+                        'pass the model weights with --checkpoint (see '
+                        'docs/user_guides/inference.md)')
+    check_out_dir(args.out_dir)
 
 
 def run(args) -> int:
@@ -84,6 +135,8 @@ def run(args) -> int:
         persons, cloths, masks = resolve_pair_list(args.pairs, args.data_root, args.mask_dir)
     else:
         persons, cloths, masks = args.person, args.cloth, args.cloth_mask
+        check_input_files(persons, cloths, masks)
+    check_setup_files(args)
     inferencer = TryOnInferencer(args.config, args.checkpoint, device=args.device,
                                  precision=args.precision, channels_last=args.channels_last,
                                  cfg_options=args.cfg_options, optimize=args.optimize)
@@ -97,16 +150,24 @@ def run(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def demo(argv) -> int:
     args = parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter('always', TryOnInputWarning)
-        warnings.showwarning = _print_warning
+        warnings.showwarning = _WarningPrinter()
         try:
             return run(args)
-        except (DataFileError, TryOnInputError, InferenceSetupError, OSError) as err:
-            print(f'error: {err}', file=sys.stderr)
-            return EXIT_BAD_INPUT
+        except WeightsMismatchError as err:  # several lines: keys that do not fit
+            raise UserError(one_line(str(err))) from None
+        except OSError as err:  # e.g. the disk filled up while writing the results
+            if isinstance(err, FileNotFoundError) or not err.filename:
+                raise
+            raise UserError(f'cannot write ({err.strerror})', err.filename,
+                            'check --out-dir and the free disk space') from None
+
+
+def main(argv=None) -> int:
+    return run_tool(demo, argv)
 
 
 if __name__ == '__main__':

@@ -2,22 +2,28 @@
 ``python tools/test.py CONFIG CHECKPOINT [--out metrics.json] [--show-dir DIR]``.
 
 Unpaired protocol = the config's test loop (FID/KID); paired = its val loop (SSIM/PSNR).
+Without the FID Inception weights, FID/KID are skipped with one warning line (and listed
+under ``skipped`` in the record); ``--require fid`` makes that an error at start.
+User errors (missing config, bad checkpoint, ...) print one ``error:`` line and exit 2;
+``--debug`` shows their traceback.
 """
 import argparse
 import json
+import os
 import sys
 
-from mmengine.config import DictAction
-
-from vtonbox.engine.evaluate import PROTOCOLS, evaluate_checkpoint, prepare_test_config
-from vtonbox.engine.launch import (
-    LAUNCHERS,
-    default_work_dir,
-    load_config,
-    setup_launcher,
-    teardown_launcher,
+from vtonbox.engine.evaluate import (
+    PROTOCOLS,
+    check_checkpoint_file,
+    evaluate_checkpoint,
+    load_test_config,
+    plan_test_metrics,
+    prepare_test_config,
 )
+from vtonbox.engine.launch import LAUNCHERS, default_work_dir, setup_launcher, teardown_launcher
+from vtonbox.evaluation.inception_plan import parse_required_metrics
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.cli import CfgOptionsAction, run_tool
 
 
 def parse_args(argv=None):
@@ -31,7 +37,11 @@ def parse_args(argv=None):
                         help='with --show-dir, also save person | cloth | try-on strips')
     parser.add_argument('--protocols', nargs='+', choices=list(PROTOCOLS),
                         default=list(PROTOCOLS), help='which protocols to run (default: both)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--require', action='append', default=[], metavar='METRIC',
+                        help='fail at start unless METRIC can be computed (fid, kid; repeat '
+                        'or comma-separate); without it FID/KID lacking their Inception '
+                        'weights are skipped with a warning')
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries, e.g. test_dataloader.batch_size=2')
     parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
                         help='job launcher for distributed testing')
@@ -43,13 +53,20 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
+    # Everything that needs no model: config, metrics that can run, checkpoint file.
+    required = parse_required_metrics(args.require)
+    cfg = load_test_config(args.config, args.cfg_options)
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
+    prepare_test_config(cfg, args.show_dir, args.save_strip)
+    plan = plan_test_metrics(cfg, args.protocols, required, save_images=bool(args.show_dir))
+    check_checkpoint_file(args.checkpoint)
+    if os.environ.get('RANK', '0') == '0':
+        for line in plan.warnings:
+            print(f'warning: {line}', file=sys.stderr, flush=True)
     success = False
     try:
-        cfg = load_config(args.config, args.cfg_options)
-        cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
-        prepare_test_config(cfg, args.show_dir, args.save_strip)
         setup_launcher(cfg, args.launcher)
-        record = evaluate_checkpoint(cfg, args.checkpoint, args.protocols, args.out)
+        record = evaluate_checkpoint(cfg, args.checkpoint, out=args.out, plan=plan)
         print(json.dumps(record['metrics'], indent=2))
         success = True
     finally:
@@ -57,4 +74,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

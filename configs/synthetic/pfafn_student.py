@@ -11,6 +11,7 @@ work_dir = 'work_dirs/synthetic/pfafn_student'
 train_dataloader = {{_base_.synthetic_train_dataloader}}
 val_dataloader = {{_base_.synthetic_val_dataloader}}
 test_dataloader = {{_base_.synthetic_test_dataloader}}
+test_pipeline = {{_base_.synthetic_test_pipeline}}  # what the Inferencer runs
 
 model = dict(
     warp_model={{_base_.tiny_aflow_warp_model}},
@@ -30,7 +31,8 @@ train_cfg = {{_base_.synthetic_train_cfg}}
 default_hooks = {{_base_.synthetic_default_hooks}}
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
-    dict(type='LossWeightSwitchHook', module='gen_loss', switch_epoch=2,  # synthetic_niter - 1
+    dict(type='LossWeightSwitchHook', module='gen_loss',
+         switch_epoch={{_base_.synthetic_switch_epoch}},
          values=dict(skin_l1_weight=60.0, skin_vgg_weight=4.0)),
 ]
 sync_bn = None  # CPU

@@ -28,7 +28,8 @@ train_cfg = {{_base_.synthetic_train_cfg}}
 default_hooks = {{_base_.synthetic_default_hooks}}
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=100, test_interval=4),
-    dict(type='TrainableScheduleHook', switch_epoch=2,  # synthetic_niter - 1
+    dict(type='TrainableScheduleHook', switch_epoch={{_base_.synthetic_switch_epoch}},
+         reset_optimizer=True,
          trainable=[r'^warp_model\.cond_', r'^warp_model\.warper\.refine_nets']),
 ]
 sync_bn = None  # CPU

@@ -1,14 +1,23 @@
 """Inputs of the Inferencer: files and arrays read alike, sizes checked, pairs matched."""
+import io
+import struct
+import warnings
+import zlib
+
 import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from vtonbox.apis import TryOnInferencer
 from vtonbox.apis.errors import TryOnInputError, TryOnInputWarning
 from vtonbox.apis.inputs import (
+    ASPECT_WARN_FACTOR,
+    MAX_PIXELS,
     apply_orientation,
     as_mask,
     as_rgb,
+    check_aspect,
     check_size,
     exif_orientation,
     load_mask,
@@ -17,7 +26,7 @@ from vtonbox.apis.inputs import (
 )
 from vtonbox.datasets.readers import DataFileError, MissingDataFileError
 
-from .tiny_model import person_photo
+from .tiny_model import garment_photo, person_photo, write_tiny_model
 
 
 @pytest.fixture
@@ -134,3 +143,56 @@ def test_pair_inputs_broadcast_and_mismatch():
         pair_inputs([], 's1')
     with pytest.raises(TypeError, match='cloth must be'):
         pair_inputs('a', 3)
+
+
+def write_png_header(path, width, height):
+    """A small PNG whose header claims ``width`` x ``height`` (a decompression bomb)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(buffer, 'PNG')
+    data = bytearray(buffer.getvalue())
+    assert data[12:16] == b'IHDR'
+    data[16:24] = struct.pack('>II', width, height)
+    data[29:33] = struct.pack('>I', zlib.crc32(bytes(data[12:29])))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize('width, height', [(20000, 20000), (12500, 12500)])
+def test_too_many_pixels_are_refused_from_the_header(tmp_path, width, height):
+    path = tmp_path / 'bomb.png'
+    write_png_header(path, width, height)
+    assert width * height > MAX_PIXELS
+    megapixels = round(width * height / 1e6)
+    with pytest.raises(DataFileError, match=rf'bomb.png: {width}x{height} pixels '
+                       rf'\({megapixels} megapixels\), more than the 150 megapixels'):
+        load_photo(str(path), 'person')
+
+
+def test_photo_far_from_the_model_ratio_warns():
+    with pytest.warns(TryOnInputWarning) as record:
+        assert check_aspect((384, 768), (256, 192), 'person photo wide.jpg')
+    assert str(record[0].message).startswith(
+        "person photo wide.jpg is 768 x 384 (ratio 2.00), far from the model's 3:4 (0.75)")
+    assert 'crop it to ~3:4 around the person for best results' in str(record[0].message)
+
+
+def test_photo_near_the_model_ratio_does_not_warn():
+    limit_width = int(192 / 256 * ASPECT_WARN_FACTOR * 400)  # the widest 400-row photo
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        for size in ((1024, 768), (400, 400), (1600, 900), (400, limit_width)):
+            assert not check_aspect(size, (256, 192), 'person photo')
+    with pytest.warns(TryOnInputWarning):
+        assert check_aspect((400, limit_width + 2), (256, 192), 'person photo')
+
+
+def test_inferencer_warns_about_a_landscape_person_photo(tmp_path):
+    config, checkpoint = write_tiny_model(tmp_path)  # 96 x 64: ratio 2:3
+    inferencer = TryOnInferencer(config, checkpoint)
+    Image.fromarray(person_photo(60, 120)).save(tmp_path / 'landscape.png')
+    cloth, _ = garment_photo(120, 60)  # garments may have any ratio
+    with pytest.warns(TryOnInputWarning) as record:
+        result = inferencer(str(tmp_path / 'landscape.png'), cloth)[0]
+    messages = [str(r.message) for r in record]
+    assert len(messages) == 1 and 'landscape.png is 120 x 60 (ratio 2.00)' in messages[0]
+    assert "far from the model's 2:3" in messages[0]
+    assert result['tryon'].shape == (60, 120, 3)

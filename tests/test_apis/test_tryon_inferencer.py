@@ -172,7 +172,7 @@ def test_setup_errors(tiny, tmp_path):
         TryOnInferencer('nope.py', checkpoint)
     with pytest.raises(InferenceSetupError, match="precision 'fp16' needs a CUDA"):
         TryOnInferencer(config, checkpoint, precision='fp16')
-    with pytest.raises(InferenceSetupError, match='checkpoint file not found'):
+    with pytest.raises(InferenceSetupError, match='checkpoint not found'):
         TryOnInferencer(config, str(tmp_path / 'missing.pth'))
     # A pipeline that needs parsing inputs (parser-based) cannot be fed by the Inferencer.
     cfg = Config.fromfile(config)

@@ -10,7 +10,9 @@ from pytorch_fid.fid_score import calculate_fid_given_paths
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from vtonbox.evaluation import evaluate_folders, folder_record
+from vtonbox.evaluation.errors import EvaluationFileNotFoundError, EvaluationInputError
 from vtonbox.evaluation.image_io import list_images
+from vtonbox.utils.cli import UserError
 
 from .conftest import make_images, write_folder
 
@@ -45,10 +47,20 @@ def test_metrics_match_pytorch_fid_and_skimage(inception_weights, image_folders,
     assert (result.num_real, result.num_fake, result.num_pairs) == (3, 3, 3)
     assert result.image_size == (64, 64) and result.image_format == 'png'
 
-    record = folder_record(result, real_dir, fake_dir)
+    # 3 images: both values come with their counts and the small-sample warnings.
+    assert result.inception_images == {
+        'FID': dict(generated=3, real=3, min_reliable=2000),
+        'KID': dict(generated=3, real=3, min_reliable=100)}
+    assert [n.split(',')[0] for n in result.notes] == [
+        'FID computed from 3 generated and 3 real images',
+        'KID computed from 3 generated and 3 real images']
+
+    record = folder_record(result, real_dir, fake_dir, skipped={'X': 'why'})
     assert record['metrics']['FID'] == result.metrics['FID']
     assert record['protocol']['fid']['weights_sha256']
     assert record['protocol']['ssim']['variant'] == 'gray'
+    assert record['protocol']['inception_images'] == result.inception_images
+    assert record['warnings'] == result.notes and record['skipped'] == {'X': 'why'}
 
 
 def test_pairs_file_and_size_policy(tmp_path):
@@ -77,10 +89,13 @@ def test_pairs_file_and_size_policy(tmp_path):
 def test_folder_errors(tmp_path):
     write_folder(tmp_path / 'real', make_images(2, seed=0))
     (tmp_path / 'empty').mkdir()
-    with pytest.raises(FileNotFoundError, match='not found'):
+    with pytest.raises(EvaluationFileNotFoundError, match='not found') as error:
         evaluate_folders(str(tmp_path / 'missing'), str(tmp_path / 'real'), ['ssim'])
-    with pytest.raises(ValueError, match='no images'):
+    assert isinstance(error.value, FileNotFoundError) and isinstance(error.value, UserError)
+    assert error.value.line() == f'image folder not found ({tmp_path / "missing"}): check the path'
+    with pytest.raises(EvaluationInputError, match='no images') as error:
         evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'empty'), ['ssim'])
+    assert isinstance(error.value, ValueError) and error.value.file == str(tmp_path / 'empty')
     with pytest.raises(ValueError, match='subset of'):
         evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['lpips'])
     with pytest.raises(FileNotFoundError, match='FID Inception weights not found'):
@@ -94,3 +109,37 @@ def test_listing_follows_pytorch_fid(tmp_path):
     (tmp_path / 'notes.txt').write_text('x')
     assert [p.rsplit('/', 1)[1] for p in list_images(str(tmp_path))] == [
         '000000_0.png', '000001_0.png']
+
+
+def test_paired_inputs_checked_before_inception(tmp_path, monkeypatch):
+    """A bad pairs file or a size mismatch fails before any Inception feature is computed."""
+    import vtonbox.evaluation.folder_evaluator as folder_evaluator
+
+    def no_inception(*args, **kwargs):
+        raise AssertionError('Inception was built before the inputs were checked')
+
+    monkeypatch.setattr(folder_evaluator, 'InceptionFeatureExtractor', no_inception)
+    write_folder(tmp_path / 'real', make_images(2, seed=0))
+    write_folder(tmp_path / 'small', make_images(2, seed=0, size=(32, 32)))
+    real, small = str(tmp_path / 'real'), str(tmp_path / 'small')
+    with pytest.raises(EvaluationFileNotFoundError, match='pairs file not found'):
+        evaluate_folders(real, real, ['fid', 'ssim'], pairs_file=str(tmp_path / 'no.txt'))
+    bad = tmp_path / 'bad.txt'
+    bad.write_text('a.png\n')
+    with pytest.raises(EvaluationInputError) as error:
+        evaluate_folders(real, real, ['kid', 'psnr'], pairs_file=str(bad))
+    assert error.value.line() == (f"line 1 is 'a.png', not \"fake_name real_name\" ({bad}): "
+                                  'write one pair of file names per line')
+    with pytest.raises(EvaluationInputError, match='size mismatch'):
+        evaluate_folders(real, small, ['fid', 'psnr'])
+
+
+def test_undecodable_image_is_a_user_error(tmp_path):
+    write_folder(tmp_path / 'real', make_images(1, seed=0))
+    fake = tmp_path / 'fake'
+    fake.mkdir()
+    (fake / '000000_0.png').write_bytes(b'not a png')
+    with pytest.raises(EvaluationInputError) as error:
+        evaluate_folders(str(tmp_path / 'real'), str(fake), ['psnr'], show_progress=False)
+    assert error.value.line() == (f'cannot read image ({fake / "000000_0.png"}): replace or '
+                                  'remove the file')

@@ -48,6 +48,8 @@ def test_record_has_provenance_and_round_trips(tmp_path):
 def test_record_optional_fields_and_errors(tmp_path):
     record = build_record({'SSIM': 0.5}, dataset_root='d', split='test', num_images=3)
     assert record['protocol']['fid'] is None and record['checkpoint_sha256'] is None
+    assert record['skipped'] == {} and record['warnings'] == []
+    assert record['protocol']['inception_images'] == {} and record['record_format'] == 2
     with pytest.raises(FileNotFoundError, match='checkpoint'):
         build_record({}, dataset_root='d', split='test', num_images=1,
                      checkpoint=str(tmp_path / 'missing.pth'))
@@ -61,3 +63,14 @@ def test_metric_provenance(inception_weights):
                METRICS.build(kid)]
     assert metric_provenance(metrics) == dict(fid_weights=inception_weights, ssim_variant='rgb')
     assert metric_provenance([]) == dict(fid_weights=None, ssim_variant=None)
+
+
+def test_record_skipped_metrics_counts_and_warnings():
+    counts = {'KID': dict(generated=4, real=4, min_reliable=100)}
+    record = build_record({'SSIM': 0.5}, dataset_root='d', split='test', num_images=4,
+                          skipped={'FID': 'FID Inception weights not found (x.pth)'},
+                          inception_images=counts, warnings=['KID computed from 4 ...'])
+    assert record['skipped'] == {'FID': 'FID Inception weights not found (x.pth)'}
+    assert record['protocol']['inception_images'] == counts
+    assert record['warnings'] == ['KID computed from 4 ...']
+    assert list(record)[:3] == ['metrics', 'skipped', 'warnings']  # next to the values

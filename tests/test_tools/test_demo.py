@@ -128,7 +128,7 @@ def test_mask_of_another_size_is_resized_with_a_warning(demo, files, capsys):
 
 
 @pytest.mark.parametrize('person, expected', [
-    ('missing.jpg', 'missing.jpg: person file not found'),
+    ('missing.jpg', 'person photo not found ('),
     ('notes.jpg', 'notes.jpg: cannot decode image'),
     ('cut.jpg', 'cut.jpg: '),
     ('tiny.png', 'tiny.png is 40x20 pixels; both sides must be at least 32'),
@@ -147,7 +147,40 @@ def test_bad_garment_and_mask_files(demo, files, capsys):
     assert code == 2 and 'notes.jpg: cannot decode image' in err
     code, _, err = run_main(demo, files, capsys, '--person', str(root / 'rgb.png'),
                             '--cloth-mask', str(root / 'no_mask.png'))
-    assert code == 2 and 'no_mask.png: cloth mask file not found' in err
+    assert code == 2 and 'garment mask not found (' in err and 'no_mask.png)' in err
+
+
+def test_missing_garment_is_reported_before_the_model_is_built(demo, files, capsys,
+                                                              monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError('the model was built before the paths were checked')
+
+    monkeypatch.setattr(demo, 'TryOnInferencer', no_model)
+    root = files['root']
+    code, out, err = run_main(demo, files, capsys, '--person', str(root / 'rgb.png'),
+                              cloth='no_shirt.jpg')
+    assert code == 2 and 'Traceback' not in err + out
+    assert err == (f'error: garment photo not found ({root / "no_shirt.jpg"}): check the '
+                   'path given with --cloth\n')
+
+
+def test_missing_checkpoint_is_reported_before_the_model_is_built(demo, files, capsys,
+                                                                  monkeypatch, tmp_path):
+    monkeypatch.setattr(demo, 'TryOnInferencer', None)  # calling it would be a TypeError
+    root = files['root']
+    code = demo.main(['--person', str(root / 'rgb.png'), '--cloth', str(root / 'shirt.jpg'),
+                      '--config', files['config'], '--checkpoint', str(tmp_path / 'no.pth'),
+                      '--out-dir', str(tmp_path / 'out')])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f'error: checkpoint not found ({tmp_path / "no.pth"})')
+
+
+def test_out_dir_that_is_a_file(demo, files, capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(demo, 'TryOnInferencer', None)
+    (tmp_path / 'taken').write_text('a file')
+    code, _, err = run_main(demo, files, capsys, '--person', str(files['root'] / 'rgb.png'),
+                            out=str(tmp_path / 'taken'))
+    assert code == 2 and err.startswith('error: --out-dir is a file, not a folder (')
 
 
 def test_checkpoint_that_does_not_fit_the_config(demo, files, capsys, tmp_path):

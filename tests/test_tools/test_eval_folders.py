@@ -1,6 +1,8 @@
-"""tools/eval_folders.py end to end: prints metrics and writes the JSON record."""
+"""tools/eval_folders.py end to end: prints metrics and writes the JSON record; without
+the FID Inception weights it skips FID/KID with one line; user errors are one line."""
 import importlib.util
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -9,7 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vtonbox.evaluation.functional.inception import save_random_inception_weights
+from vtonbox.evaluation.functional.inception import (
+    FID_WEIGHTS_FILENAME,
+    save_random_inception_weights,
+)
+from vtonbox.utils.cli import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(ROOT, 'tools', 'eval_folders.py')
@@ -40,6 +46,12 @@ def test_eval_folders_writes_record(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     record = json.loads(out.read_text())
     assert set(record['metrics']) == {'KIDx1000', 'KIDx1000_std', 'SSIM', 'PSNR'}
+    # 2 images: KID is computed but warned about, and its counts are recorded.
+    assert record['skipped'] == {}
+    assert record['protocol']['inception_images'] == {
+        'KID': dict(generated=2, real=2, min_reliable=100)}
+    assert len(record['warnings']) == 1 and 'KID_MIN_IMAGES=100' in record['warnings'][0]
+    assert f'warning: {record["warnings"][0]}' in proc.stderr.splitlines()
     assert 0 < record['metrics']['SSIM'] < 1
     assert '"PSNR"' in proc.stdout and str(out) in proc.stdout
     protocol = record['protocol']
@@ -61,3 +73,168 @@ def test_eval_folders_clear_error_for_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match='image folder not found'):
         tool.main(['--real', str(tmp_path / 'nope'), '--fake', str(tmp_path), '--metrics',
                    'ssim'])
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location('eval_folders_tool', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def _run(argv, capsys):
+    """``run_tool`` on the tool in this process: (exit code, stdout, stderr)."""
+    code = run_tool(_tool().main, [str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def folders(tmp_path):
+    _write_images(tmp_path / 'real', seed=0, noise=0)
+    _write_images(tmp_path / 'fake', seed=0, noise=30)
+    return tmp_path / 'real', tmp_path / 'fake'
+
+
+@pytest.fixture
+def no_hub_weights(tmp_path, monkeypatch):
+    """An empty torch hub cache; returns where the weights are looked for."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    return str(tmp_path / 'torch_home' / 'hub' / 'checkpoints' / FID_WEIGHTS_FILENAME)
+
+
+def test_eval_folders_skips_fid_kid_without_weights(folders, tmp_path):
+    """Default metrics, no weights: SSIM/PSNR computed, FID/KID skipped with ONE line."""
+    env = dict(os.environ, TORCH_HOME=str(tmp_path / 'torch_home'))
+    hub = str(tmp_path / 'torch_home' / 'hub' / 'checkpoints' / FID_WEIGHTS_FILENAME)
+    out = tmp_path / 'metrics.json'
+    proc = subprocess.run(
+        [sys.executable, TOOL, '--real', str(folders[0]), '--fake', str(folders[1]), '--out',
+         str(out)], capture_output=True, text=True, timeout=TOOL_TIMEOUT, cwd=ROOT, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and 'Traceback' not in proc.stderr, proc.stderr
+    assert lines[0].startswith(f'warning: skipping FID, KID: FID Inception weights not found '
+                               f'({hub}): put it there (the torch hub cache')
+    assert '--inception-weights PATH' in lines[0] and '--require fid,kid' in lines[0]
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM', 'PSNR'}
+    assert record['skipped'] == {name: f'FID Inception weights not found ({hub})'
+                                 for name in ('FID', 'KID')}
+    assert record['protocol']['fid'] is None and record['protocol']['inception_images'] == {}
+
+
+def test_require_fails_before_reading_images(folders, no_hub_weights, capsys, monkeypatch):
+    tool = _tool()
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError('images were read')
+
+    monkeypatch.setattr(tool, 'evaluate_folders', no_evaluation)
+    code = run_tool(tool.main, ['--real', str(folders[0]), '--fake', str(folders[1]),
+                                '--require', 'kid,fid'])
+    err = capsys.readouterr().err
+    assert code == 2 and 'Traceback' not in err
+    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights}): put it '
+                          'there') and err.count('\n') == 1
+    assert '--inception-weights PATH' in err
+
+
+def test_only_inception_metrics_without_weights_fail(folders, no_hub_weights, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'fid'],
+                        capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights})')
+
+
+def test_required_metric_not_requested(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'ssim',
+                         '--require', 'kid'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ('error: --require kid: this run computes no KID: add kid to --metrics (or '
+                   'drop --require kid)\n')
+
+
+def test_unknown_required_metric(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--require', 'lpips'],
+                        capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ("error: unknown metric 'lpips' in --require: choose from fid, kid (the "
+                   'metrics that need weights)\n')
+
+
+def test_empty_weights_file_required(folders, tmp_path, capsys):
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'kid',
+                         '--inception-weights', empty], capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith(f'error: FID Inception weights file is empty ({empty}): put '
+                          f'{FID_WEIGHTS_FILENAME} at ')
+
+
+def test_missing_real_folder(folders, tmp_path, capsys):
+    code, _, err = _run(['--real', tmp_path / 'nope', '--fake', folders[1], '--metrics',
+                         'ssim'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == f'error: image folder not found ({tmp_path / "nope"}): check the path\n'
+
+
+def test_empty_fake_folder(folders, tmp_path, capsys):
+    (tmp_path / 'empty').mkdir()
+    code, _, err = _run(['--real', folders[0], '--fake', tmp_path / 'empty', '--metrics',
+                         'psnr'], capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith(f'error: no images in the folder ({tmp_path / "empty"}): put the '
+                          'images directly in it')
+
+
+def test_missing_pairs_file(folders, tmp_path, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'ssim',
+                         '--pairs', tmp_path / 'pairs.txt'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == f'error: pairs file not found ({tmp_path / "pairs.txt"}): check the path\n'
+
+
+def test_pairs_file_naming_missing_images(folders, tmp_path, capsys):
+    pairs = tmp_path / 'pairs.txt'
+    pairs.write_text('000000_0.png 000000_0.png\nghost.png 000001_0.png\n')
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'psnr',
+                         '--pairs', pairs], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == (f'error: 1 files named in the pairs file are missing, e.g. '
+                   f'{folders[1] / "ghost.png"} ({pairs}): each line is "fake_name real_name", '
+                   'relative to --fake and --real\n')
+
+
+def test_no_common_names(folders, tmp_path, capsys):
+    other = tmp_path / 'other'
+    other.mkdir()
+    Image.open(folders[1] / '000000_0.png').save(other / 'renamed.png')
+    code, _, err = _run(['--real', folders[0], '--fake', other, '--metrics', 'ssim'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == (f'error: no file name is in both folders ({other}, {folders[0]}): paired '
+                   'metrics (SSIM, PSNR) need matching names or a pairs file (--pairs)\n')
+
+
+def test_debug_shows_the_traceback(folders, tmp_path, capsys):
+    code, _, err = _run(['--real', tmp_path / 'nope', '--fake', folders[1], '--metrics',
+                         'ssim', '--debug'], capsys)
+    assert code == 2 and 'Traceback' in err
+    assert err.splitlines()[-1] == (f'error: image folder not found ({tmp_path / "nope"}): '
+                                    'check the path')
+
+
+def test_unavailable_device(folders, tmp_path, capsys):
+    weights = save_random_inception_weights(str(tmp_path / 'inception.pth'))
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'fid',
+                         '--inception-weights', weights, '--device', 'cuda:99'], capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith('error: ') and 'CUDA device' in err and '--device' in err
+
+
+def test_batch_size_below_one(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--batch-size', '0'],
+                        capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == 'error: batch size 0 is below 1 (--batch-size): use e.g. --batch-size 50\n'

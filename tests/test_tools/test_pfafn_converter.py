@@ -17,6 +17,7 @@ from tests.test_models.test_tryon.official_pfafn import (
     random_official_state_dicts,
 )
 from vtonbox.models.tryon.official_weights import (
+    OfficialWeightsError,
     WeightsMismatchError,
     build_model_from_config,
     convert_official_state_dicts,
@@ -24,6 +25,7 @@ from vtonbox.models.tryon.official_weights import (
     official_to_vtonbox_keys,
     vtonbox_to_official_key,
 )
+from vtonbox.utils.cli import run_tool
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')
@@ -128,10 +130,21 @@ def test_shape_mismatch_is_listed(model, official):
     assert 'warp:cond_features.encoders.0.0.block.2.weight' in message
 
 
-def test_swapped_files_are_rejected(model, official):
+def test_swapped_files_are_recognised(model, official):
     warp, gen = official
-    with pytest.raises(WeightsMismatchError, match='unexpected key'):
+    with pytest.raises(OfficialWeightsError, match='--warp and --gen look swapped'):
         convert_official_state_dicts(gen, warp, model)
+
+
+def test_long_key_lists_are_summarised_on_one_line(model, official):
+    warp, gen = official
+    warp = {k: v for k, v in list(warp.items())[:10]}
+    with pytest.raises(WeightsMismatchError) as info:
+        convert_official_state_dicts(warp, gen, model)
+    message = str(info.value)
+    assert '\n' not in message
+    assert '410 missing key(s): ' in message and ', ... and 406 more' in message
+    assert len(info.value.missing) == 410  # the full list stays on the exception
 
 
 def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, capsys):
@@ -157,16 +170,88 @@ def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, 
                        torch.tensor([0.25, 0.75]))
 
 
-def test_cli_reports_unsafe_or_missing_files_without_traceback(tmp_path, capsys):
-    unsafe = tmp_path / 'unsafe.pth'
+def cli_error(capsys, *argv):
+    """The one ``error:`` line (exit 2, no traceback) of the converter for ``argv``."""
+    capsys.readouterr()
+    status = run_tool(load_tool().main, list(argv))
+    err = capsys.readouterr().err
+    assert status == 2 and 'Traceback' not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith('error: '), err
+    return lines[0]
+
+
+def test_cli_missing_input_file(tmp_path, capsys):
+    absent, gen, out = tmp_path / 'absent.pth', tmp_path / GEN_FILE, tmp_path / 'out.pth'
+    torch.save({'model.model.0.weight': torch.zeros(1)}, gen)
+    line = cli_error(capsys, '--warp', str(absent), '--gen', str(gen), '--out', str(out))
+    assert line == f'error: checkpoint not found ({absent}): check the path'
+    assert not out.exists()
+
+
+def test_cli_unsafe_input_file(tmp_path, capsys):
+    unsafe, out = tmp_path / 'unsafe.pth', tmp_path / 'out.pth'
     torch.save(argparse.Namespace(weights=1), unsafe)  # not loadable with weights_only
-    tool = load_tool()
-    args = ['--gen', str(unsafe), '--out', str(tmp_path / 'out.pth')]
-    assert tool.main(['--warp', str(tmp_path / 'absent.pth')] + args) == 1
-    assert 'absent.pth' in capsys.readouterr().err
-    assert tool.main(['--warp', str(unsafe)] + args) == 1
-    assert capsys.readouterr().err.startswith('error:')
-    assert not (tmp_path / 'out.pth').exists()
+    line = cli_error(capsys, '--warp', str(unsafe), '--gen', str(unsafe), '--out', str(out))
+    assert line.startswith('error: refused: it contains `argparse.Namespace`, which is not '
+                           f'tensor data ({unsafe}): ')
+    assert not out.exists()
+
+
+def test_cli_missing_config_is_found_before_loading_inputs(tmp_path, capsys):
+    config = tmp_path / 'nope.py'
+    line = cli_error(capsys, '--warp', str(tmp_path / 'a.pth'), '--gen',
+                     str(tmp_path / 'b.pth'), '--out', str(tmp_path / 'o.pth'),
+                     '--config', str(config))
+    assert line == (f'error: config file not found ({config}): check the path (the released '
+                    'weights fit configs/pfafn_student.py)')
+
+
+def test_cli_bad_cfg_options(tmp_path, capsys):
+    line = cli_error(capsys, '--warp', 'a.pth', '--gen', 'b.pth', '--out', 'o.pth',
+                     '--cfg-options', 'model.generator.ngf')
+    assert line.startswith("error: --cfg-options item 'model.generator.ngf' is not KEY=VALUE")
+
+
+def test_cli_swapped_inputs(tmp_path, official, capsys):
+    warp, gen = official
+    torch.save(warp, tmp_path / WARP_FILE)
+    torch.save(gen, tmp_path / GEN_FILE)
+    warp_path, gen_path = str(tmp_path / WARP_FILE), str(tmp_path / GEN_FILE)
+    line = cli_error(capsys, '--warp', gen_path, '--gen', warp_path, '--out',
+                     str(tmp_path / 'out.pth'))
+    assert line == ('error: --warp and --gen look swapped: --warp holds generator keys '
+                    '(model.*) and --gen warp keys (image_features.*, aflow_net.*) '
+                    f'({gen_path}, {warp_path}): pass them the other way round: --warp '
+                    'warp_model_final.pth --gen gen_model_final.pth')
+    assert 'missing key' not in line and not (tmp_path / 'out.pth').exists()
+
+
+def test_cli_same_kind_twice(tmp_path, official, capsys):
+    warp, _ = official
+    torch.save(warp, tmp_path / WARP_FILE)
+    path = str(tmp_path / WARP_FILE)
+    line = cli_error(capsys, '--warp', path, '--gen', path, '--out', str(tmp_path / 'o.pth'))
+    assert line == (f'error: --gen holds warp weights too (keys like those of --warp) '
+                    f'({path}): pass the official gen_model_final.pth as --gen')
+
+
+@pytest.mark.parametrize('layout', ['mmengine', 'state_dict'])
+def test_cli_already_converted_checkpoint(tmp_path, official, capsys, layout):
+    warp, gen = official
+    torch.save(gen, tmp_path / GEN_FILE)
+    converted = tmp_path / 'pfafn_official.pth'
+    state = {f'warp_model.{k}': v for k, v in list(warp.items())[:3]}
+    state.update({f'generator.{k}': v for k, v in list(gen.items())[:3]})
+    torch.save(dict(state_dict=state, meta=dict(iter=1)) if layout == 'mmengine' else state,
+               converted)
+    line = cli_error(capsys, '--warp', str(converted), '--gen', str(tmp_path / GEN_FILE),
+                     '--out', str(tmp_path / 'o.pth'))
+    assert line.startswith('error: --warp is already converted (')
+    assert line.endswith(f'a vtonbox checkpoint ({converted}): no conversion needed; use it '
+                         f'directly, e.g. python tools/test.py configs/pfafn_student.py '
+                         f'{converted}')
+    assert 'missing key' not in line
 
 
 def test_cli_subprocess_exits_nonzero_listing_keys(tmp_path, official_zeros):
@@ -177,11 +262,14 @@ def test_cli_subprocess_exits_nonzero_listing_keys(tmp_path, official_zeros):
         [sys.executable, TOOL, '--warp', str(tmp_path / WARP_FILE), '--gen',
          str(tmp_path / GEN_FILE), '--out', str(tmp_path / 'out.pth')],
         cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert 'Traceback' not in result.stderr
-    assert '418 missing key(s): warp:image_features.encoders.0.0.block.0.running_mean' \
-        in result.stderr
-    assert 'unexpected key(s): generator:extra_head' in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith('error: the official PF-AFN weights and the model do not '
+                               'match: 418 missing key(s): '
+                               'warp:image_features.encoders.0.0.block.0.running_mean, ')
+    assert ', ... and 414 more; 1 unexpected key(s): generator:extra_head' in lines[0]
     assert not (tmp_path / 'out.pth').exists()
 
 

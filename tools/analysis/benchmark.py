@@ -16,16 +16,17 @@ Examples::
     python tools/analysis/benchmark.py configs/pfafn_student.py --mode train \\
         --height 128 --width 96 --batch-size 4 --iters 3 --threads 2
 
-See docs/benchmark.md for the measured tables.
+See docs/benchmark.md for the measured tables. A missing or unloadable config,
+checkpoint, ONNX file or data root, an unavailable ``--device`` and image sizes the
+model cannot take print one ``error:`` line (exit 2) before anything is timed.
 """
 import argparse
-import os.path as osp
 import sys
+from typing import Optional
 
 import torch
 
 from vtonbox.deploy import load_tryon_model
-from vtonbox.deploy.model_setup import load_config
 from vtonbox.engine.benchmark import (
     GRAPHS,
     InferenceOptions,
@@ -37,7 +38,10 @@ from vtonbox.engine.benchmark import (
     write_json,
 )
 from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
+from vtonbox.engine.launch import load_config
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.cli import UserError, check_device, require_dir, require_file, run_tool
 
 
 def parse_args(argv=None):
@@ -79,14 +83,49 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def check_inputs(args) -> None:
+    """Every file, folder and the device, before a model is built."""
+    check_device(args.device)
+    if args.checkpoint:
+        load_checkpoint_file(args.checkpoint)  # missing, empty, truncated, unsafe
+    if args.onnx:
+        require_file(args.onnx, 'ONNX model', 'export one with tools/deploy/export_onnx.py')
+    if args.data_root:
+        require_dir(args.data_root, 'dataset folder',
+                    'make one with tools/dataset/make_synthetic.py, or leave out --data-root')
+
+
+def model_input_error(error: Exception, args) -> Optional[UserError]:
+    """The user error of a model that rejects the sizes or the checkpoint, else None."""
+    message = str(error.args[0]) if error.args else str(error)
+    if isinstance(error, ValueError) and 'must be multiples of' in message:
+        return UserError(message.split(' (')[0], f'--height {args.height} --width '
+                         f'{args.width}', 'pick sizes the model takes, e.g. 256 x 192')
+    if isinstance(error, KeyError) and 'does not fit the model' in message:
+        detail = message.split(': ', 1)[-1]
+        return UserError(f'checkpoint does not fit the model of the config: {detail}',
+                         args.checkpoint, f'pass a checkpoint of {args.config}')
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        sys.exit(f'config file not found: {args.config}')
+    cfg = load_config(args.config)
+    check_inputs(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
-    cfg = load_config(args.config)
+    try:
+        run_benchmark(args, cfg)
+    except (ValueError, KeyError) as error:
+        user_error = model_input_error(error, args)
+        if user_error is None:
+            raise
+        raise user_error from error
+
+
+def run_benchmark(args, cfg) -> None:
+    """Time what ``args`` asks for, print the summary and write the JSON."""
     common = dict(batch_size=args.batch_size, height=args.height, width=args.width,
                   iters=args.iters, warmup=args.warmup, device=args.device,
                   precision=args.precision, channels_last=args.channels_last,
@@ -117,4 +156,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

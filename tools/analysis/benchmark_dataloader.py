@@ -7,18 +7,27 @@ Example::
 
     python tools/dataset/make_synthetic.py /tmp/syn --num-train 64 --num-test 0
     python tools/analysis/benchmark_dataloader.py /tmp/syn --num-workers 2 --iters 40
+
+The pose maps, region masks and DensePose one-hots of the configs are built by the data
+preprocessor (``defer=True``); ``--worker-maps`` builds them in the workers instead (the
+pipeline before issue 18), and ``--preprocess DEVICE`` also times the data preprocessor
+on each batch (where the deferred maps are made), as a training step would.
 """
 import argparse
 import os.path as osp
+import sys
 import time
 from functools import partial
 
 import cv2
-from mmengine.config import Config
+import torch
 from mmengine.dataset import pseudo_collate, worker_init_fn
 from torch.utils.data import DataLoader
 
-from vtonbox.registry import DATASETS
+from vtonbox.datasets.transforms.deferred import set_deferred
+from vtonbox.engine.launch import load_config
+from vtonbox.registry import DATASETS, MODELS
+from vtonbox.utils.cli import UserError, run_tool
 
 DEFAULT_DATASET_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'configs',
                                   '_base_', 'datasets', 'viton.py')
@@ -33,24 +42,41 @@ def parse_args(argv=None):
                         help='batch size (default: the config value)')
     parser.add_argument('--iters', type=int, default=40, help='timed batches')
     parser.add_argument('--seed', type=int, default=0, help='worker seed')
+    parser.add_argument('--worker-maps', action='store_true',
+                        help='build pose maps / region masks / one-hots in the workers '
+                        '(defer=False), for comparison')
+    parser.add_argument('--preprocess', metavar='DEVICE', default=None,
+                        help="also run TryOnDataPreprocessor on each batch on DEVICE "
+                        "('cpu', 'cuda')")
     return parser.parse_args(argv)
 
 
 def build_loader(args):
     """The training dataset of the source and a DataLoader like MMEngine's."""
     if osp.isdir(args.source):
-        cfg = Config.fromfile(DEFAULT_DATASET_CONFIG)
+        cfg = load_config(DEFAULT_DATASET_CONFIG)
         cfg.train_dataloader.dataset.data_root = args.source
+    elif osp.isfile(args.source):
+        cfg = load_config(args.source)
     else:
-        cfg = Config.fromfile(args.source)
+        raise UserError('neither a config file nor a dataset folder', args.source,
+                        'pass a config or a VITON-layout dataset root (e.g. made by '
+                        'tools/dataset/make_synthetic.py)')
+    if 'train_dataloader' not in cfg:
+        raise UserError('config has no train_dataloader', args.source,
+                        'pass a training config or a dataset root')
     loader_cfg = cfg.train_dataloader
+    if args.worker_maps:
+        loader_cfg.dataset.pipeline = set_deferred(loader_cfg.dataset.pipeline, False)
     dataset = DATASETS.build(loader_cfg.dataset)
     batch_size = args.batch_size or loader_cfg.batch_size
     init_fn = partial(worker_init_fn, num_workers=args.num_workers, rank=0, seed=args.seed)
+    pin_memory = bool(loader_cfg.get('pin_memory')) and torch.cuda.is_available()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True,
                         num_workers=args.num_workers, collate_fn=pseudo_collate,
                         worker_init_fn=init_fn if args.num_workers else None,
-                        persistent_workers=args.num_workers > 0, drop_last=True)
+                        persistent_workers=args.num_workers > 0, drop_last=True,
+                        pin_memory=pin_memory)
     return dataset, loader, batch_size
 
 
@@ -59,10 +85,20 @@ def main(argv=None):
     cv2.setNumThreads(0)  # as MMEngine's env_cfg.mp_cfg.opencv_num_threads=0
     dataset, loader, batch_size = build_loader(args)
     if len(dataset) < batch_size:
-        raise ValueError(f'the dataset has {len(dataset)} items, fewer than one batch')
+        raise UserError(f'the dataset has {len(dataset)} items, fewer than one batch of '
+                        f'{batch_size}', args.source, 'pass a smaller --batch-size')
+    preprocessor = None
+    if args.preprocess:
+        device = torch.device(args.preprocess)
+        preprocessor = MODELS.build(dict(type='TryOnDataPreprocessor',
+                                         non_blocking=device.type == 'cuda')).to(device)
     done, start = 0, None
     while done < args.iters + WARMUP_BATCHES:
-        for _ in loader:
+        for batch in loader:
+            if preprocessor is not None:
+                preprocessor(batch, True)
+                if device.type == 'cuda':
+                    torch.cuda.synchronize(device)
             done += 1
             if done == WARMUP_BATCHES:
                 start = time.perf_counter()
@@ -71,9 +107,11 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     items = args.iters * batch_size
     print(f'{type(dataset).__name__}: {len(dataset)} items, batch {batch_size}, '
-          f'{args.num_workers} workers: {items / elapsed:.1f} items/s '
+          f'{args.num_workers} workers{", maps in workers" if args.worker_maps else ""}'
+          f'{f", preprocessed on {args.preprocess}" if preprocessor else ""}: '
+          f'{items / elapsed:.1f} items/s '
           f'({1000 * elapsed / args.iters:.1f} ms/batch over {args.iters} batches)')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

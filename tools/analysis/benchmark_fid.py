@@ -7,6 +7,7 @@ Example:
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 import time
 
@@ -17,6 +18,7 @@ from vtonbox.evaluation.functional.inception import (
     inception_features,
     save_random_inception_weights,
 )
+from vtonbox.utils.cli import UserError, check_device, run_tool
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,9 +39,15 @@ def _synchronize(device: torch.device) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    device = check_device(args.device)
+    bad = [f'--{name.replace("_", "-")} {value}' for name, value in
+           (('height', args.height), ('width', args.width), ('iters', args.iters))
+           if value < 1] + [f'--batch-sizes {b}' for b in args.batch_sizes if b < 1]
+    if bad:
+        raise UserError('sizes and counts must be positive', ', '.join(bad),
+                        'pass positive integers')
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
     with tempfile.TemporaryDirectory() as tmp:
         model = FIDInceptionV3(save_random_inception_weights(osp.join(tmp, 'w.pth'))).to(device)
     print(f'device={device} threads={torch.get_num_threads()} '
@@ -59,4 +67,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -16,13 +16,13 @@ import json
 import sys
 from typing import Dict, List, Optional
 
-from mmengine.config import DictAction
 from torch import nn
 
 from vtonbox.engine.launch import load_config
 from vtonbox.models.tryon import inference_model_config
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.cli import CfgOptionsAction, run_tool
 
 #: Config types whose constructor would read a weights file, and the override that stops it.
 NO_FILE_OVERRIDES = {
@@ -125,7 +125,7 @@ def format_table(config: str, result: Dict) -> str:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Count model parameters per network')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries, e.g. model.generator.ngf=32')
     parser.add_argument('--depth', type=int, default=2,
                         help='module depth of the rows (default 2: parts of each network)')
@@ -146,4 +146,4 @@ def main(argv: Optional[list] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

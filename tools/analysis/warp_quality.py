@@ -6,15 +6,18 @@ Needs paired data with parsing; the synthetic configs define
 """
 import argparse
 import json
+import sys
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vtonbox.apis.model_loading import load_weights
+from vtonbox.engine.launch import load_config
 from vtonbox.evaluation.warp_quality import evaluate_warp_quality
 from vtonbox.models.tryon import inference_model_config
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.cli import CfgOptionsAction, UserError, run_tool
 
 #: Dataloader used when the config has it: paired synthetic test data with parsing.
 DEFAULT_DATALOADER = 'synthetic_teacher_val_dataloader'
@@ -27,15 +30,16 @@ def main(argv=None):
     parser.add_argument('--dataloader', help=f'config key of a paired dataloader with '
                         f'parsing (default: {DEFAULT_DATALOADER} if defined)')
     parser.add_argument('--out', help='write the numbers to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction)
     args = parser.parse_args(argv)
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     key = args.dataloader or (DEFAULT_DATALOADER if DEFAULT_DATALOADER in cfg else None)
     if key is None or key not in cfg:
-        parser.error(f'config has no dataloader {key!r}; pass --dataloader')
+        loaders = ', '.join(k for k in cfg.keys() if k.endswith('_dataloader')) or 'none'
+        raise UserError(f'config has no dataloader {key or DEFAULT_DATALOADER!r}',
+                        args.config, f'pass --dataloader KEY (the config has: {loaders})')
+    load_checkpoint_file(args.checkpoint)  # missing / unloadable: before building
+    register_all_modules()
     model = MODELS.build(inference_model_config(cfg.model))
     load_weights(model, args.checkpoint)
     model.eval()
@@ -50,4 +54,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -1,14 +1,19 @@
 """Check every sample of a VITON-layout dataset; exit 1 listing each problem.
 
+A DATA_ROOT or ``--ann-file`` that does not exist is a user error: one ``error:`` line,
+exit 2.
+
 Example::
 
     python tools/dataset/check_dataset.py data/VITON_traindata --split train
     python tools/dataset/check_dataset.py data/synthetic --split test --ann-file test_pairs.txt
 """
 import argparse
+import os.path as osp
 import sys
 
 from vtonbox.datasets import check_dataset
+from vtonbox.utils.cli import UserError, require_dir, require_file, run_tool
 
 
 def parse_args(argv=None):
@@ -23,6 +28,14 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    require_dir(args.data_root, 'dataset folder',
+                'check the path (make a synthetic one with tools/dataset/make_synthetic.py)')
+    if args.ann_file:
+        require_file(osp.join(args.data_root, args.ann_file), 'pair list',
+                     'pass --ann-file relative to DATA_ROOT, or leave it out')
+    if args.workers < 0:
+        raise UserError(f'--workers must be 0 or more, got {args.workers}', '--workers',
+                        'pass 0 (decode in this process) or a process count')
     report = check_dataset(args.data_root, split=args.split, ann_file=args.ann_file,
                            workers=args.workers,
                            log=lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -31,4 +44,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

@@ -10,6 +10,8 @@ import sys
 import time
 
 from vtonbox.datasets import make_synthetic_viton
+from vtonbox.datasets.synthetic import MAX_SAMPLES_PER_SPLIT, MIN_SIZE
+from vtonbox.utils.cli import UserError, run_tool
 
 
 def parse_args(argv=None):
@@ -26,12 +28,31 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def check_args(args) -> None:
+    """Counts and sizes the generator takes, before anything is written."""
+    for option, count in (('--num-train', args.num_train), ('--num-test', args.num_test)):
+        if not 0 <= count < MAX_SAMPLES_PER_SPLIT:
+            raise UserError(f'{option} must be 0 to {MAX_SAMPLES_PER_SPLIT - 1}, got {count}',
+                            option, 'pass a sample count in that range')
+    if min(args.height, args.width) < MIN_SIZE:
+        raise UserError(f'images must be at least {MIN_SIZE} x {MIN_SIZE}, got '
+                        f'{args.height} x {args.width}', '--height / --width',
+                        'pass larger sizes, e.g. --height 256 --width 192')
+
+
 def main(argv=None):
     args = parse_args(argv)
+    check_args(args)
     start = time.perf_counter()
-    paths = make_synthetic_viton(args.out_dir, args.num_train, args.num_test, args.seed,
-                                 args.height, args.width, overwrite=args.overwrite,
-                                 log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    try:
+        paths = make_synthetic_viton(args.out_dir, args.num_train, args.num_test, args.seed,
+                                     args.height, args.width, overwrite=args.overwrite,
+                                     log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    except FileExistsError as error:
+        folder = str(error).split(' is not empty')[0]
+        raise UserError('the dataset folder is not empty', folder,
+                        'pass --overwrite to replace the synthetic data, or choose another '
+                        'folder') from error
     total = args.num_train + args.num_test
     elapsed = time.perf_counter() - start
     print(f'wrote {args.num_train} train + {args.num_test} test samples '
@@ -41,4 +62,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -1,13 +1,18 @@
 """List every module registered in vtonbox's registries (what configs can name)."""
+import argparse
+import sys
+
 from vtonbox import registry
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.cli import run_tool
 
 #: Registries worth listing to a user, in display order.
 REGISTRY_NAMES = ('MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS', 'HOOKS', 'VISUALIZERS',
                   'OPTIM_WRAPPERS')
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     register_all_modules()
     for name in REGISTRY_NAMES:
         node = getattr(registry, name)
@@ -16,4 +21,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

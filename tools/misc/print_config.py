@@ -1,15 +1,15 @@
 """Print a config with every ``_base_`` resolved: ``python tools/misc/print_config.py CONFIG``."""
 import argparse
-
-from mmengine.config import DictAction
+import sys
 
 from vtonbox.engine.launch import load_config
+from vtonbox.utils.cli import CfgOptionsAction, run_tool
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description='Print the resolved config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries before printing')
     args = parser.parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -17,4 +17,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -5,20 +5,17 @@
 
 Every key of both files is mapped onto ``ParserFreeTryOn`` of the config (built without
 teacher and losses) and loaded with ``strict=True``; the output is an MMEngine
-checkpoint for ``tools/test.py``, ``tools/demo.py`` and ``load_checkpoint``. Files that
-do not fit exit with status 1 and a message listing the keys. The official weights keep
-their authors' non-commercial licence terms.
+checkpoint for ``tools/test.py``, ``tools/demo.py`` and ``load_checkpoint``. Inputs that
+cannot be converted (missing or unloadable files, ``--warp`` / ``--gen`` swapped, a file
+that already is a vtonbox checkpoint, keys that do not fit) print one ``error:`` line and
+exit 2 (``--debug`` shows the traceback). The official weights keep their authors'
+non-commercial licence terms.
 """
 import argparse
-import pickle
 import sys
 
-from mmengine.config import DictAction
-
 from vtonbox.models.tryon.official_weights import DEFAULT_CONFIG, convert_official_checkpoints
-
-#: Exit status when the inputs cannot be converted.
-EXIT_FAILURE = 1
+from vtonbox.utils.cli import CfgOptionsAction, run_tool
 
 
 def parse_args(argv=None):
@@ -30,19 +27,15 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output checkpoint (.pth)')
     parser.add_argument('--config', default=DEFAULT_CONFIG,
                         help=f'config of the target model (default: {DEFAULT_CONFIG})')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+    parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries of the target model')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        result = convert_official_checkpoints(args.warp, args.gen, args.out, args.config,
-                                              args.cfg_options)
-    except (OSError, ValueError, KeyError, RuntimeError, pickle.UnpicklingError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return EXIT_FAILURE
+    result = convert_official_checkpoints(args.warp, args.gen, args.out, args.config,
+                                          args.cfg_options)
     print(f'mapped {result.num_warp_keys} warp keys ({args.warp}) and '
           f'{result.num_generator_keys} generator keys ({args.gen}) onto '
           f'{result.meta["model_type"]} of {args.config}; loaded with strict=True')
@@ -55,4 +48,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_tool(main))

@@ -3,9 +3,13 @@ file paths or numpy arrays, checked and converted to what the test pipeline expe
 
 Files are read with the dataset readers (grey, RGBA, 16-bit, palette and CMYK files are
 converted; unreadable files raise ``DataFileError`` naming the file), then turned upright
-by their EXIF orientation (phone photos). Arrays are converted the same way as decoded
-files, so a file and the array read from it give the same result.
+by their EXIF orientation (phone photos). Files of more than :data:`MAX_PIXELS` pixels
+are refused from their header, before they are decoded. Arrays are converted the same
+way as decoded files, so a file and the array read from it give the same result.
+Person photos far from the model's aspect ratio get a warning
+(:func:`check_aspect`, called by the Inferencer's pipeline).
 """
+import math
 import os
 import os.path as osp
 import warnings
@@ -15,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from vtonbox.datasets.readers import MissingDataFileError, read_gray, read_image
+from vtonbox.datasets.readers import DataFileError, MissingDataFileError, read_gray, read_image
 
 from .errors import TryOnInputError, TryOnInputWarning
 
@@ -23,6 +27,13 @@ from .errors import TryOnInputError, TryOnInputWarning
 MIN_SIDE = 32
 #: Photos with a longer side above this are downscaled first (aspect kept).
 MAX_SIDE = 4096
+#: Files with more pixels than this are refused before decoding (a 150-megapixel photo
+#: takes ~450 MB decoded; larger files are usually mistakes or decompression bombs).
+MAX_PIXELS = 150_000_000
+#: Person photos whose width:height ratio differs from the model's by more than this
+#: factor (either way) get a warning: fitted to the model size, they are padded so much
+#: that the photo covers less than 1 / factor of the model input, and the person is small.
+ASPECT_WARN_FACTOR = 1.5
 #: EXIF tag of the image orientation.
 EXIF_ORIENTATION = 0x0112
 _UINT16_TO_UINT8 = 257.0
@@ -112,9 +123,11 @@ def as_mask(array: np.ndarray, what: str) -> np.ndarray:
 def exif_orientation(path: str) -> int:
     """EXIF orientation (1..8) of an image file; 1 (upright) when there is none."""
     try:
-        with Image.open(path) as img:
-            value = img.getexif().get(EXIF_ORIENTATION, 1)
-    except (OSError, SyntaxError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                value = img.getexif().get(EXIF_ORIENTATION, 1)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return 1
     return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -154,11 +167,83 @@ def check_size(array: np.ndarray, what: str, min_side: int = MIN_SIDE,
     return cv2.resize(array, (new_w, new_h), interpolation=cv2.INTER_AREA)
 
 
+def header_size(path: str) -> Optional[Tuple[int, int]]:
+    """(width, height) from an image file's header without decoding it; None when PIL
+    does not know the format (OpenCV may still read it)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                return int(img.width), int(img.height)
+    except Image.DecompressionBombError:  # more than twice PIL's limit: report the size
+        return _bomb_size(path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def _bomb_size(path: str) -> Optional[Tuple[int, int]]:
+    limit = Image.MAX_IMAGE_PIXELS
+    try:
+        Image.MAX_IMAGE_PIXELS = None
+        with Image.open(path) as img:
+            return int(img.width), int(img.height)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+def check_pixels(path: str, max_pixels: Optional[int] = MAX_PIXELS) -> None:
+    """Refuse a file with more than ``max_pixels`` pixels before decoding it.
+
+    Raises:
+        DataFileError: naming the file, its size and the limit.
+    """
+    size = None if max_pixels is None else header_size(path)
+    if size is None or size[0] * size[1] <= max_pixels:
+        return
+    width, height = size
+    raise DataFileError(path, f'{width}x{height} pixels ({width * height / 1e6:.0f} '
+                        f'megapixels), more than the {max_pixels / 1e6:.0f} megapixels '
+                        'accepted; downscale the photo first')
+
+
 def _read(source: ImageSource, role: str, reader) -> np.ndarray:
     path = os.fspath(source)
     if not osp.isfile(path):
         raise MissingDataFileError(path, f'{role} file not found')
+    check_pixels(path)
     return apply_orientation(reader(path), exif_orientation(path))
+
+
+def aspect_label(height: int, width: int) -> str:
+    """``'3:4'`` for a 256 x 192 (H x W) model: width:height in lowest terms."""
+    divisor = math.gcd(int(width), int(height)) or 1
+    return f'{int(width) // divisor}:{int(height) // divisor}'
+
+
+def check_aspect(size_hw: Sequence[int], model_hw: Sequence[int], what: str,
+                 factor: float = ASPECT_WARN_FACTOR) -> bool:
+    """Warn (``TryOnInputWarning``) when a person photo's width:height ratio is more than
+    ``factor`` away from the model's, e.g. a 1:2 landscape photo for a 3:4 model.
+
+    Such a photo is fitted to the model size with wide padding, so the person is small
+    and the try-on poor; cropping it to the model's ratio around the person helps.
+
+    Returns:
+        bool: whether it warned.
+    """
+    height, width = int(size_hw[0]), int(size_hw[1])
+    model_h, model_w = int(model_hw[0]), int(model_hw[1])
+    ratio, model_ratio = width / height, model_w / model_h
+    if max(ratio / model_ratio, model_ratio / ratio) <= factor:
+        return False
+    label = aspect_label(model_h, model_w)
+    warnings.warn(f"{what} is {width} x {height} (ratio {ratio:.2f}), far from the model's "
+                  f'{label} ({model_ratio:.2f}); it is padded to fit, so the person comes out '
+                  f'small: crop it to ~{label} around the person for best results',
+                  TryOnInputWarning, stacklevel=2)
+    return True
 
 
 def _name(source: ImageSource, role: str, index: int) -> str:

@@ -9,7 +9,6 @@ ignored, and any other mismatch is reported key by key.
 import copy
 import os
 import os.path as osp
-import pickle
 from typing import List, Optional, Union
 
 import torch
@@ -18,7 +17,7 @@ from torch import nn
 
 from vtonbox.models.tryon import inference_model_config
 from vtonbox.registry import MODELS
-from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.utils.checkpoint import CheckpointError, read_state_dict
 from vtonbox.utils.state_dict import compare_state_dict, mismatch_lines
 
 from .errors import CheckpointMismatchError, InferenceSetupError
@@ -133,12 +132,8 @@ def load_weights(model: nn.Module, checkpoint: str, config_name: str = 'the conf
     path = os.fspath(checkpoint)
     try:
         state = read_state_dict(path)
-    except FileNotFoundError:
-        raise InferenceSetupError(f'checkpoint file not found: {path}') from None
-    except (pickle.UnpicklingError, RuntimeError, ValueError, EOFError, OSError,
-            AttributeError, KeyError) as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InferenceSetupError(f'cannot load checkpoint {path}: {first_line}') from None
+    except CheckpointError as err:  # missing, empty, truncated, refused pickle
+        raise InferenceSetupError(err.line()) from None
     state = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
     missing, unexpected, shapes = compare_state_dict(model, state,
                                                      training_only_prefixes(model))

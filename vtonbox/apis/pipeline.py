@@ -2,7 +2,9 @@
 
 The Inferencer reads (or receives) the photos itself and feeds arrays to the remaining
 transforms (``ResizePad``, ``BinarizeMask``, ``PackTryOnInputs``), so a pair gives the
-same model input as in ``tools/test.py``.
+same model input as in ``tools/test.py``. A first step warns about person photos far
+from the model's aspect ratio (:func:`~vtonbox.apis.inputs.check_aspect`); it changes
+nothing.
 """
 import warnings
 from typing import NamedTuple, Tuple
@@ -14,6 +16,7 @@ from vtonbox.datasets.transforms import ResizePad
 from vtonbox.registry import TRANSFORMS
 
 from .errors import InferenceSetupError
+from .inputs import ASPECT_WARN_FACTOR, check_aspect
 
 #: Modalities the Inferencer can provide (the mask made by the cloth-mask parser).
 PROVIDED_KEYS = ('person', 'cloth', 'cloth_mask')
@@ -25,6 +28,24 @@ class InferencePipeline(NamedTuple):
     transforms: Compose
     model_size: Tuple[int, int]
     loads_mask: bool
+
+
+class WarnFarAspect:
+    """Pipeline step: warn when ``results['person']`` is far from the model's aspect
+    ratio (see :func:`~vtonbox.apis.inputs.check_aspect`); the results pass unchanged."""
+
+    def __init__(self, model_size: Tuple[int, int], factor: float = ASPECT_WARN_FACTOR):
+        self.model_size = tuple(model_size)
+        self.factor = factor
+
+    def __call__(self, results: dict) -> dict:
+        name = results.get('person_path') or 'person photo'
+        check_aspect(results['person'].shape[:2], self.model_size, f'person photo {name}',
+                     self.factor)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(model_size={self.model_size}, factor={self.factor})'
 
 
 def config_test_pipeline(cfg: Config) -> list:
@@ -71,4 +92,5 @@ def build_inference_pipeline(cfg: Config) -> InferencePipeline:
     if size is None:
         raise InferenceSetupError('the config\'s test pipeline has no ResizePad, so the model '
                                   'size is unknown')
-    return InferencePipeline(Compose(transforms), size, 'cloth_mask' in loaded)
+    return InferencePipeline(Compose([WarnFarAspect(size)] + transforms), size,
+                             'cloth_mask' in loaded)

@@ -9,23 +9,65 @@ model with ``device_ids=None``. NCCL on GPU is left entirely to MMEngine.
 """
 import os
 import os.path as osp
+import re
 from typing import Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
+from vtonbox.utils.cli import UserError
+
 #: Launchers accepted by the tools (as in MMEngine).
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file with a clear error when it does not exist."""
+    """Read a config file and merge ``--cfg-options`` into it.
+
+    Raises:
+        UserError: the file does not exist, does not parse, or an option cannot be
+            merged (e.g. it goes through a value that is not a dict).
+    """
     if not osp.isfile(config):
-        raise FileNotFoundError(f'Config file not found: {config}')
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        raise UserError('config file not found', config,
+                        'check the path (configs are listed in configs/)')
+    try:
+        cfg = Config.fromfile(config)
+    except SyntaxError as error:
+        # MMEngine re-raises ast's error as "... config file <file>: <error>".
+        original = error.__context__ if isinstance(error.__context__, SyntaxError) else error
+        match = re.search(r'config file (.+?): ', str(error))
+        where = f' at line {original.lineno}' if original.lineno else ''
+        raise UserError(f'config file has a syntax error{where}',
+                        match.group(1) if match else config,
+                        f'fix it ({original.msg})') from error
+    except ImportError as error:  # custom_imports, or a module imported by the config
+        cause = error.__cause__ if isinstance(error.__cause__, ImportError) else error
+        raise UserError(f'cannot import the modules the config needs: {cause}', config,
+                        'install them, or add the folder that holds them to '
+                        'PYTHONPATH') from error
+    for key, value in (cfg_options or {}).items():  # one by one: the error names it
+        try:
+            cfg.merge_from_dict({key: value})
+        except (TypeError, KeyError, AttributeError, ValueError) as error:
+            reason = str(error).split('. ')[0].strip().strip('"\'')
+            node, parts = cfg, key.split('.')
+            for depth, part in enumerate(parts[:-1]):  # the value the key goes through
+                if isinstance(node, (dict, Config)) and part in node:
+                    node = node[part]
+                elif isinstance(node, (list, tuple)) and part.isdigit() \
+                        and int(part) < len(node):
+                    node = node[int(part)]
+                else:
+                    break
+                if not isinstance(node, (dict, list, tuple)):
+                    reason = (f'{".".join(parts[:depth + 1])} is {node!r} in the config, '
+                              'not a dict')
+                    break
+            raise UserError(f'--cfg-options {key}={value!r} cannot be applied: {reason}',
+                            config, f'see the entries with python tools/misc/print_config.py '
+                            f'{config}') from error
     return cfg
 
 
@@ -58,15 +100,16 @@ def enable_amp(cfg: Config) -> None:
 def setup_launcher(cfg: Config, launcher: str) -> None:
     """Record the launcher and prepare a gloo process group when needed."""
     if launcher not in LAUNCHERS:
-        raise ValueError(f'Unknown launcher {launcher!r}; choose one of {LAUNCHERS}')
+        raise UserError(f'unknown launcher {launcher!r}', '--launcher',
+                        f'choose one of {", ".join(LAUNCHERS)}')
     cfg.launcher = launcher
     if launcher == 'none':
         return
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl')
     if backend == 'nccl' and not torch.cuda.is_available():
-        raise RuntimeError(
-            'Distributed backend is nccl but no CUDA device is available; on CPU run with '
-            '--cfg-options env_cfg.dist_cfg.backend=gloo')
+        raise UserError('distributed backend is nccl but no CUDA device is available',
+                        'env_cfg.dist_cfg.backend',
+                        'on CPU add --cfg-options env_cfg.dist_cfg.backend=gloo')
     if backend == 'gloo' and launcher == 'pytorch':
         init_gloo_process_group()
         wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
@@ -81,8 +124,9 @@ def init_gloo_process_group() -> None:
     missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
                if k not in os.environ]
     if missing:
-        raise RuntimeError(f'--launcher pytorch needs the torchrun environment variables '
-                           f'{missing}; start with tools/dist_train.sh or torchrun')
+        raise UserError(f'--launcher pytorch needs the torchrun environment variables '
+                        f'{", ".join(missing)}', '--launcher pytorch',
+                        'start with tools/dist_train.sh or torchrun, or leave out --launcher')
     dist.init_process_group('gloo')
 
 

@@ -6,22 +6,29 @@
   ``fake_name real_name`` lines. Size policy: a pair whose images differ in size is an
   error (nothing is resized silently); FID/KID accept different sizes (Inception resizes
   every image to 299x299) but warn, since the resize changes the numbers.
+* FID / KID from fewer than ``FID_MIN_IMAGES`` / ``KID_MIN_IMAGES`` images warn (the
+  values are then biased / unreliable); the image counts go into the record.
+
+Every input is checked (folders listed, pairs matched, pair sizes compared from the file
+headers) before the first image is decoded, so a bad input fails in seconds, not after
+the Inception pass.
 """
 import os.path as osp
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.utils import ProgressBar
-from PIL import Image
 
+from .errors import EvaluationFileNotFoundError, EvaluationInputError
 from .feature_extractor import DEFAULT_BATCH_SIZE, InceptionFeatureExtractor
 from .functional.fid import feature_statistics, frechet_distance
 from .functional.kid import KID_NUM_SUBSETS, KID_SEED, KID_SUBSET_SIZE, kernel_inception_distance
 from .functional.psnr import psnr
 from .functional.ssim import SSIM_VARIANTS, ssim
-from .image_io import list_images, load_rgb, read_pairs
+from .image_io import image_size, list_images, load_rgb, read_pairs
+from .inception_plan import image_counts, small_sample_warning
 from .metrics.kid import KID_SCALE
 from .real_statistics import load_or_compute_real_statistics
 from .record import build_record
@@ -44,7 +51,18 @@ class FolderEvaluation:
     image_format: str
     weights_path: Optional[str] = None
     ssim_variant: Optional[str] = None
+    #: Warnings about the values (resized inputs, too few images), also in the record.
     notes: List[str] = field(default_factory=list)
+    #: FID/KID name -> ``{'generated', 'real', 'min_reliable'}`` image counts.
+    inception_images: Dict[str, Dict[str, int]] = field(default_factory=dict)
+
+
+class EvaluationWarning(UserWarning):
+    """A warning about evaluated values (resized inputs, too few images)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, EvaluationWarning, stacklevel=3)
 
 
 class _LazyProgress:
@@ -63,37 +81,50 @@ class _LazyProgress:
         self.bar.update(num_tasks)
 
 
-def match_pairs(real_dir: str, fake_dir: str,
-                pairs_file: Optional[str] = None) -> List[Tuple[str, str]]:
-    """(fake_path, real_path) pairs, by equal file name or from ``pairs_file``."""
+def match_pairs(real_dir: str, fake_dir: str, pairs_file: Optional[str] = None,
+                warn: Callable[[str], None] = _warn) -> List[Tuple[str, str]]:
+    """(fake_path, real_path) pairs, by equal file name or from ``pairs_file``.
+
+    Raises:
+        EvaluationFileNotFoundError: a folder, the pairs file or a file it names is missing.
+        EvaluationInputError: no file name is in both folders (without ``pairs_file``).
+    """
     if pairs_file is not None:
         pairs = [(osp.join(fake_dir, fake), osp.join(real_dir, real))
                  for fake, real in read_pairs(pairs_file)]
         missing = [p for pair in pairs for p in pair if not osp.isfile(p)]
         if missing:
-            raise FileNotFoundError(f'{len(missing)} files of {pairs_file} are missing, e.g. '
-                                    f'{missing[0]!r}')
+            raise EvaluationFileNotFoundError(
+                f'{len(missing)} files named in the pairs file are missing, e.g. {missing[0]}',
+                pairs_file, 'each line is "fake_name real_name", relative to --fake and --real')
         return pairs
     real_names = {osp.basename(p) for p in list_images(real_dir)}
     fake_files = list_images(fake_dir)
     pairs = [(p, osp.join(real_dir, osp.basename(p))) for p in fake_files
              if osp.basename(p) in real_names]
     if not pairs:
-        raise ValueError(f'no file name is in both {fake_dir!r} and {real_dir!r}; paired '
-                         'metrics (SSIM, PSNR) need matching names or a pairs file (--pairs)')
+        raise EvaluationInputError(
+            'no file name is in both folders', f'{fake_dir}, {real_dir}',
+            'paired metrics (SSIM, PSNR) need matching names or a pairs file (--pairs)')
     if len(pairs) < len(fake_files):
-        warnings.warn(f'{len(fake_files) - len(pairs)} of {len(fake_files)} generated images '
-                      'have no same-named real image and are left out of SSIM/PSNR',
-                      stacklevel=2)
+        warn(f'{len(fake_files) - len(pairs)} of {len(fake_files)} generated images have no '
+             'same-named real image and are left out of SSIM/PSNR')
     return pairs
 
 
 def _image_sizes(files: Sequence[str]) -> set:
-    sizes = set()
-    for path in files:
-        with Image.open(path) as image:
-            sizes.add((image.height, image.width))
-    return sizes
+    return {image_size(path) for path in files}
+
+
+def _check_pair_sizes(pairs: Sequence[Tuple[str, str]]) -> None:
+    """Fail on the first pair of different sizes, from the file headers."""
+    for fake_path, real_path in pairs:
+        fake_size, real_size = image_size(fake_path), image_size(real_path)
+        if fake_size != real_size:
+            raise EvaluationInputError(
+                f'size mismatch: {fake_path} is {fake_size} but {real_path} is {real_size} '
+                '(H, W)', fake_path,
+                'save outputs at the real image size (vtonbox does not resize for SSIM/PSNR)')
 
 
 def _paired_scores(pairs, ssim_variant: Optional[str], want_psnr: bool,
@@ -103,9 +134,10 @@ def _paired_scores(pairs, ssim_variant: Optional[str], want_psnr: bool,
     for fake_path, real_path in pairs:
         fake, real = load_rgb(fake_path), load_rgb(real_path)
         if fake.shape != real.shape:
-            raise ValueError(f'size mismatch: {fake_path} is {fake.shape[:2]} but {real_path} is '
-                             f'{real.shape[:2]} (H, W); save outputs at the real image size '
-                             '(vtonbox does not resize for SSIM/PSNR)')
+            raise EvaluationInputError(
+                f'size mismatch: {fake_path} is {fake.shape[:2]} but {real_path} is '
+                f'{real.shape[:2]} (H, W)', fake_path,
+                'save outputs at the real image size (vtonbox does not resize for SSIM/PSNR)')
         if ssim_variant is not None:
             ssim_values.append(ssim(fake, real, ssim_variant))
         if want_psnr:
@@ -126,7 +158,8 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
                      kid_num_subsets: int = KID_NUM_SUBSETS,
                      kid_subset_size: int = KID_SUBSET_SIZE, kid_seed: int = KID_SEED,
                      cache_dir: Optional[str] = None, use_cache: bool = True,
-                     show_progress: bool = True) -> FolderEvaluation:
+                     show_progress: bool = True,
+                     warn: Callable[[str], None] = _warn) -> FolderEvaluation:
     """Compute the requested metrics on two image folders.
 
     Args:
@@ -141,6 +174,8 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
         kid_num_subsets, kid_subset_size, kid_seed: KID subset sampling.
         cache_dir (str, optional): real-statistics cache folder; use_cache: use it.
         show_progress (bool): print progress bars.
+        warn (callable): called with each warning about the values (default
+            ``warnings.warn`` with :class:`EvaluationWarning`); they are also in ``notes``.
 
     Returns:
         FolderEvaluation: metric values (``FID``, ``KIDx1000``, ``KIDx1000_std``, ``SSIM``
@@ -155,6 +190,10 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
                          f'{ssim_variant!r}')
     real_files, fake_files = list_images(real_dir), list_images(fake_dir)
     fake_sizes = _image_sizes(fake_files)
+    pairs = None
+    if any(m in metrics for m in _PAIRED_METRICS):  # all checks before the slow part
+        pairs = match_pairs(real_dir, fake_dir, pairs_file, warn)
+        _check_pair_sizes(pairs)
     result = FolderEvaluation(
         metrics={}, num_real=len(real_files), num_fake=len(fake_files), num_pairs=0,
         image_size=next(iter(fake_sizes)) if len(fake_sizes) == 1 else None,
@@ -167,8 +206,15 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
         if real_sizes != fake_sizes:
             note = (f'real sizes {sorted(real_sizes)} differ from generated sizes '
                     f'{sorted(fake_sizes)}; Inception resizes all to 299x299, which changes FID')
-            warnings.warn(note, stacklevel=2)
+            warn(note)
             result.notes.append(note)
+        for name in (n.upper() for n in _INCEPTION_METRICS if n in metrics):
+            result.inception_images[name] = image_counts(name, len(fake_files),
+                                                         len(real_files))
+            note = small_sample_warning(name, len(fake_files), len(real_files))
+            if note:
+                warn(note)
+                result.notes.append(note)
         real = load_or_compute_real_statistics(
             real_files, extractor, cache_dir, use_cache, device,
             _LazyProgress(len(real_files), f'Inception features of {len(real_files)} real images',
@@ -186,8 +232,7 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
             result.metrics['KIDx1000'] = mean * KID_SCALE
             result.metrics['KIDx1000_std'] = std * KID_SCALE
 
-    if any(m in metrics for m in _PAIRED_METRICS):
-        pairs = match_pairs(real_dir, fake_dir, pairs_file)
+    if pairs is not None:
         result.num_pairs = len(pairs)
         result.ssim_variant = ssim_variant if 'ssim' in metrics else None
         result.metrics.update(
@@ -196,13 +241,20 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
 
 
 def folder_record(evaluation: FolderEvaluation, real_dir: str, fake_dir: str,
-                  pairs_file: Optional[str] = None) -> dict:
-    """The JSON record (see :func:`vtonbox.evaluation.record.build_record`) of a folder run."""
+                  pairs_file: Optional[str] = None,
+                  skipped: Optional[Dict[str, str]] = None) -> dict:
+    """The JSON record (see :func:`vtonbox.evaluation.record.build_record`) of a folder run.
+
+    Args:
+        skipped (dict, optional): metrics not computed and why (e.g. from
+            :func:`~vtonbox.evaluation.inception_plan.plan_inception_metrics`).
+    """
     return build_record(
         evaluation.metrics, dataset_root=osp.abspath(real_dir), split='folders',
         num_images=evaluation.num_fake, pair_list=pairs_file,
         fid_weights=evaluation.weights_path, ssim_variant=evaluation.ssim_variant,
         image_size=evaluation.image_size, image_format=evaluation.image_format,
         extra=dict(real_dir=osp.abspath(real_dir), fake_dir=osp.abspath(fake_dir),
-                   num_real_images=evaluation.num_real, num_pairs=evaluation.num_pairs,
-                   notes=evaluation.notes))
+                   num_real_images=evaluation.num_real, num_pairs=evaluation.num_pairs),
+        skipped=skipped, inception_images=evaluation.inception_images,
+        warnings=evaluation.notes)

@@ -21,8 +21,9 @@ from .functional.ssim import SSIM_VARIANTS
 from .metrics.inception_metric import InceptionMetric
 from .metrics.ssim import SSIM
 
-#: Version of the record layout; bump when keys change.
-RECORD_FORMAT_VERSION = 1
+#: Version of the record layout; bump when keys change (2: ``skipped``, ``warnings``,
+#: ``protocol.inception_images``; eval_folders' ``protocol.notes`` moved to ``warnings``).
+RECORD_FORMAT_VERSION = 2
 
 
 def fid_implementation() -> str:
@@ -52,7 +53,10 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
                  fid_weights: Optional[str] = None, ssim_variant: Optional[str] = None,
                  image_size: Optional[Sequence[int]] = None, image_format: Optional[str] = None,
                  checkpoint: Optional[str] = None,
-                 extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                 extra: Optional[Dict[str, Any]] = None,
+                 skipped: Optional[Dict[str, str]] = None,
+                 inception_images: Optional[Dict[str, Dict[str, int]]] = None,
+                 warnings: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     """Metric values plus provenance, ready for ``json.dump``.
 
     Args:
@@ -68,10 +72,16 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
         image_format (str, optional): e.g. ``'png'``, ``'jpg'`` or ``'uint8 tensors'``.
         checkpoint (str, optional): model checkpoint; its sha256 is recorded.
         extra (dict, optional): further provenance entries (e.g. ``fake_dir``).
+        skipped (dict, optional): metric name -> why it was not computed (e.g. FID
+            without its Inception weights).
+        inception_images (dict, optional): FID/KID name -> ``{'generated', 'real',
+            'min_reliable'}`` image counts of its value.
+        warnings (list[str], optional): warnings about the values (too few images,
+            resized inputs).
 
     Returns:
-        dict: ``{'metrics': {...}, 'protocol': {...}, 'vtonbox_version', 'checkpoint',
-        'checkpoint_sha256', 'date', 'record_format'}``.
+        dict: ``{'metrics': {...}, 'skipped': {...}, 'warnings': [...], 'protocol': {...},
+        'vtonbox_version', 'checkpoint', 'checkpoint_sha256', 'date', 'record_format'}``.
     """
     if ssim_variant is not None and ssim_variant not in SSIM_VARIANTS:
         raise ValueError(f'ssim_variant must be one of {sorted(SSIM_VARIANTS)} or None, got '
@@ -93,10 +103,13 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
             'variant': ssim_variant,
             'description': SSIM_VARIANTS[ssim_variant],
         },
+        'inception_images': dict(inception_images or {}),
     }
     protocol.update(extra or {})
     return {
         'metrics': {name: _json_number(value) for name, value in metrics.items()},
+        'skipped': dict(skipped or {}),
+        'warnings': list(warnings or []),
         'protocol': protocol,
         'vtonbox_version': __version__,
         'checkpoint': checkpoint,
@@ -126,6 +139,19 @@ def metric_provenance(metrics: Iterable[Any]) -> Dict[str, Optional[str]]:
     ssim = [m for m in metrics if isinstance(m, SSIM)]
     return dict(fid_weights=inception[0].weights_path if inception else None,
                 ssim_variant=ssim[0].variant if ssim else None)
+
+
+def metric_outcomes(metrics: Iterable[Any]) -> Dict[str, Any]:
+    """``inception_images`` and ``warnings`` for :func:`build_record` from metric objects
+    that have computed (rank 0): the image counts of each FID/KID value and the warnings
+    about too few images."""
+    counts: Dict[str, Dict[str, int]] = {}
+    warnings: list = []
+    for metric in metrics:
+        if isinstance(metric, InceptionMetric) and metric.image_counts is not None:
+            counts.setdefault(metric.record_name, metric.image_counts)
+            warnings += [w for w in metric.warnings if w not in warnings]
+    return dict(inception_images=counts, warnings=warnings)
 
 
 def write_record(record: Dict[str, Any], path: str) -> str:

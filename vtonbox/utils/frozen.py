@@ -5,9 +5,9 @@ Keeping frozen weights out of ``state_dict`` keeps student checkpoints small (th
 teacher is reloaded from its own checkpoint) and makes loading a checkpoint leave the
 frozen weights as they are.
 """
-import itertools
+from typing import Iterator, Tuple
 
-from torch import nn
+from torch import Tensor, nn
 
 
 def _drop_own_keys(module: nn.Module, state_dict: dict, prefix: str, local_metadata) -> None:
@@ -15,10 +15,24 @@ def _drop_own_keys(module: nn.Module, state_dict: dict, prefix: str, local_metad
         del state_dict[key]
 
 
+def persistent_tensors(module: nn.Module) -> Iterator[Tuple[str, Tensor]]:
+    """``(name, tensor)`` of what ``state_dict`` would hold without the freezing hooks:
+    parameters and *persistent* buffers (e.g. not a fixed filter registered with
+    ``persistent=False``)."""
+    for prefix, sub in module.named_modules():
+        prefix = prefix + '.' if prefix else ''
+        for name, param in sub._parameters.items():
+            if param is not None:
+                yield prefix + name, param
+        for name, buffer in sub._buffers.items():
+            if buffer is not None and name not in sub._non_persistent_buffers_set:
+                yield prefix + name, buffer
+
+
 def _keep_own_tensors(module: nn.Module, state_dict: dict, prefix: str, *args) -> None:
     for key in [k for k in state_dict if k.startswith(prefix)]:
         del state_dict[key]
-    for name, tensor in itertools.chain(module.named_parameters(), module.named_buffers()):
+    for name, tensor in persistent_tensors(module):
         state_dict[prefix + name] = tensor.detach()
 
 

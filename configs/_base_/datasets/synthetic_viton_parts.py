@@ -11,6 +11,9 @@ synthetic_img_size = (128, 96)  # (H, W), multiples of 32
 _flip_prob = 0.0
 _cloth_mask_threshold = 0.5
 _pose_radius = 5  # at 256 px height; GeneratePoseMap scales it to 128 px (-> 3)
+# Pose maps, region masks and one-hots are built by the data preprocessor (`defer=True`),
+# as in viton.py. These CPU configs leave pin_memory off, and persistent_workers off so
+# that the tests and docs can set `num_workers=0` from the command line.
 
 synthetic_train_data_prefix = dict(person='train_img', cloth='train_color',
                                    cloth_mask='train_edge', parsing='train_label',
@@ -27,9 +30,9 @@ synthetic_train_pipeline = [
     dict(type='TryOnRandomFlip', prob=_flip_prob),
     dict(type='BinarizeMask', keys=['cloth_mask', 'cloth_mask_unpaired'],
          threshold=_cloth_mask_threshold),
-    dict(type='ParsingToRegionMasks'),
-    dict(type='GeneratePoseMap', radius=_pose_radius),
-    dict(type='DensePoseToOneHot'),
+    dict(type='ParsingToRegionMasks', defer=True),
+    dict(type='GeneratePoseMap', radius=_pose_radius, defer=True),
+    dict(type='DensePoseToOneHot', defer=True),
     dict(type='PackTryOnInputs'),
 ]
 synthetic_test_pipeline = [
@@ -93,9 +96,9 @@ synthetic_teacher_test_pipeline = [
     dict(type='LoadDensePose'),
     dict(type='ResizePad', size=synthetic_img_size),
     dict(type='BinarizeMask', keys=['cloth_mask'], threshold=_cloth_mask_threshold),
-    dict(type='ParsingToRegionMasks'),
-    dict(type='GeneratePoseMap', radius=_pose_radius),
-    dict(type='DensePoseToOneHot'),
+    dict(type='ParsingToRegionMasks', defer=True),
+    dict(type='GeneratePoseMap', radius=_pose_radius, defer=True),
+    dict(type='DensePoseToOneHot', defer=True),
     dict(type='PackTryOnInputs'),
 ]
 synthetic_teacher_val_dataloader = dict(

@@ -1,6 +1,8 @@
 # VITON at 256 x 192 for PF-AFN (pfafn-reference section 1): every modality of the
 # upstream training package, an unpaired cloth per sample, upstream folder names.
-# Images stay uint8 until the data preprocessor, which maps them to [-1, 1].
+# Images stay uint8 until the data preprocessor, which maps them to [-1, 1]. The pose
+# maps, region masks and DensePose one-hots are built there too, on the model's device
+# (`defer=True`: the workers send keypoints and id maps, not 47 float channels).
 # Child configs that change `img_size` must redefine the pipelines and dataloaders
 # (plain variables are resolved when this file is read).
 dataset_type = 'VITONDataset'
@@ -13,7 +15,8 @@ flip_prob = 0.0  # upstream hard-disables flipping
 cloth_mask_threshold = 0.5  # upstream `edge > 0.5` on [0, 1]
 pose_radius = 5  # square half-size at 256 px height, scaled with the height
 train_batch_size = 4  # per GPU (upstream: 8 GPUs x 4)
-train_num_workers = 4
+train_num_workers = 4  # per GPU; see docs/user_guides/dataset_prepare.md, "Worker counts"
+pin_memory = True  # page-locked batches for fast host-to-GPU copies (ignored on CPU)
 
 train_data_prefix = dict(person='train_img', cloth='train_color', cloth_mask='train_edge',
                          parsing='train_label', pose='train_pose', densepose='train_densepose')
@@ -29,9 +32,9 @@ train_pipeline = [
     dict(type='TryOnRandomFlip', prob=flip_prob),
     dict(type='BinarizeMask', keys=['cloth_mask', 'cloth_mask_unpaired'],
          threshold=cloth_mask_threshold),
-    dict(type='ParsingToRegionMasks'),
-    dict(type='GeneratePoseMap', radius=pose_radius),
-    dict(type='DensePoseToOneHot'),
+    dict(type='ParsingToRegionMasks', defer=True),
+    dict(type='GeneratePoseMap', radius=pose_radius, defer=True),
+    dict(type='DensePoseToOneHot', defer=True),
     dict(type='PackTryOnInputs'),
 ]
 test_pipeline = [
@@ -46,6 +49,7 @@ train_dataloader = dict(
     batch_size=train_batch_size,
     num_workers=train_num_workers,
     persistent_workers=True,
+    pin_memory=pin_memory,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
@@ -59,7 +63,8 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=False,
+    persistent_workers=False,  # so that `num_workers=0` can be set from the command line
+    pin_memory=pin_memory,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
@@ -73,7 +78,8 @@ val_dataloader = dict(
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    persistent_workers=False,
+    persistent_workers=False,  # so that `num_workers=0` can be set from the command line
+    pin_memory=pin_memory,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),

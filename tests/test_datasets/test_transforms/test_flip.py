@@ -79,3 +79,12 @@ def test_flip_probability_and_repr():
     assert out['parsing'].tolist() == [[11, 1, 2]]
     with pytest.raises(ValueError, match='prob'):
         TryOnRandomFlip(prob=2)
+
+
+def test_flip_after_deferred_maps_is_refused():
+    results = GeneratePoseMap(defer=True)(_sample())
+    with pytest.raises(ValueError, match='before'):
+        TryOnRandomFlip(prob=0.0)(results)  # whatever the draw: the order is wrong
+    ok = TryOnRandomFlip(prob=1.0, keys=['person'], keypoint_swaps={})(
+        GeneratePoseMap(defer=True)(_sample()))
+    assert ok['flip'] is True

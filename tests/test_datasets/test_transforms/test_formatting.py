@@ -48,3 +48,43 @@ def test_pack_errors():
     with pytest.raises(KeyError, match='paired'):
         PackTryOnInputs()(missing)
     assert 'PackTryOnInputs' in repr(PackTryOnInputs())
+
+
+def _deferred_results():
+    from vtonbox.datasets.transforms import DensePoseToOneHot, GeneratePoseMap, ParsingToRegionMasks
+    results = _results()
+    del results['pose'], results['densepose_onehot']
+    results['densepose'] = np.zeros((64, 32), np.uint8)
+    results['pose_keypoints'] = np.full((18, 3), 5, np.float32)
+    for t in (ParsingToRegionMasks(defer=True), GeneratePoseMap(defer=True),
+              DensePoseToOneHot(defer=True)):
+        results = t(results)
+    return results
+
+
+def test_pack_deferred_maps_packs_their_sources():
+    out = PackTryOnInputs()(_deferred_results())
+    inputs, meta = out['inputs'], out['data_samples'].metainfo
+    assert list(inputs) == ['person', 'cloth', 'cloth_mask', 'parsing', 'densepose',
+                            'pose_keypoints']
+    assert inputs['pose_keypoints'].dtype == torch.float32
+    assert inputs['pose_keypoints'].shape == (18, 3)
+    deferred = meta['deferred_inputs']
+    # The model's inputs, in the order a non-deferred pipeline packs them.
+    assert deferred['keys'] == ('person', 'cloth', 'cloth_mask', 'parsing', 'upper_cloth_mask',
+                                'face_mask', 'other_clothes_mask', 'arm_mask', 'pose',
+                                'densepose', 'densepose_onehot')
+    assert set(deferred['ops']) == {'upper_cloth_mask', 'face_mask', 'other_clothes_mask',
+                                    'arm_mask', 'pose', 'densepose_onehot'}
+
+
+def test_pack_deferred_with_input_keys():
+    out = PackTryOnInputs(input_keys=['person', 'face_mask'])(_deferred_results())
+    # parsing travels to build face_mask only; the other deferred maps are not built.
+    assert list(out['inputs']) == ['person', 'parsing']
+    deferred = out['data_samples'].metainfo['deferred_inputs']
+    assert deferred['keys'] == ('person', 'face_mask') and list(deferred['ops']) == ['face_mask']
+    plain = PackTryOnInputs(input_keys=['person', 'cloth'])(_deferred_results())
+    assert 'deferred_inputs' not in plain['data_samples'].metainfo
+    with pytest.raises(KeyError, match='arm_mask'):
+        PackTryOnInputs(input_keys=['arm_mask'])(_results())

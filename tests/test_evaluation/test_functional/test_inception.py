@@ -5,6 +5,7 @@ import pytest
 import pytorch_fid.inception as pytorch_fid_inception
 import torch
 
+from vtonbox.evaluation.errors import EvaluationInputError
 from vtonbox.evaluation.functional.inception import (
     FID_WEIGHTS_FILENAME,
     FIDInceptionV3,
@@ -56,6 +57,24 @@ def test_missing_weights_error_names_file_and_place(tmp_path, monkeypatch):
     assert 'inception_weights=' in message and 'https://' in message
     with pytest.raises(FileNotFoundError, match='nothing.pth'):
         FIDInceptionV3(str(tmp_path / 'nothing.pth'))
+
+
+def test_bad_weights_files_are_one_line_user_errors(inception_weights, tmp_path):
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(open(inception_weights, 'rb').read()[:1000])
+    with pytest.raises(EvaluationInputError) as error:
+        FIDInceptionV3(str(truncated))
+    assert error.value.line().startswith(
+        f'FID Inception weights are not a PyTorch file (truncated or corrupt) ({truncated}): '
+        f'fetch {FID_WEIGHTS_FILENAME} again')
+    other = tmp_path / 'other.pth'
+    torch.save({'fc.weight': torch.zeros(2, 2)}, str(other))
+    with pytest.raises(EvaluationInputError, match='these are not the FID Inception weights'):
+        FIDInceptionV3(str(other))
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    with pytest.raises(EvaluationInputError, match='FID Inception weights file is empty'):
+        FIDInceptionV3(str(empty))
 
 
 def test_inception_features_input_checks(inception_weights):

@@ -51,14 +51,25 @@ def evaluator_metrics(inception_weights, image_folders, tmp_path_factory):
     samples = make_samples(fake_dir)
     evaluator.process(samples[:2])
     evaluator.process(samples[2:])
-    return evaluator.evaluate(len(samples)), str(cache)
+    return evaluator.evaluate(len(samples)), str(cache), evaluator
 
 
 def test_evaluator_equals_functional_path(evaluator_metrics, folder_evaluation):
-    metrics, _ = evaluator_metrics
+    metrics = evaluator_metrics[0]
     assert set(metrics) == {'FID', 'KIDx1000', 'KIDx1000_std'}
     for key in metrics:
         assert metrics[key] == pytest.approx(folder_evaluation.metrics[key], rel=1e-5, abs=1e-6)
+
+
+def test_image_counts_and_small_sample_warnings(evaluator_metrics):
+    from vtonbox.evaluation.record import metric_outcomes
+    fid, kid = evaluator_metrics[2].metrics
+    assert fid.image_counts == dict(generated=NUM_IMAGES, real=NUM_IMAGES, min_reliable=2000)
+    assert kid.image_counts == dict(generated=NUM_IMAGES, real=NUM_IMAGES, min_reliable=100)
+    assert 'FID_MIN_IMAGES=2000' in fid.warnings[0] and 'KID_MIN_IMAGES=100' in kid.warnings[0]
+    outcomes = metric_outcomes(evaluator_metrics[2].metrics)
+    assert outcomes == dict(inception_images={'FID': fid.image_counts, 'KID': kid.image_counts},
+                            warnings=fid.warnings + kid.warnings)
 
 
 def test_real_from_person_paths_equals_real_dir(inception_weights, image_folders):
@@ -100,7 +111,7 @@ def _free_port() -> int:
 def test_two_process_gloo_equals_one_process(evaluator_metrics, inception_weights,
                                              image_folders, tmp_path):
     """2 ranks each process half the samples; gathered FID equals the 1-process FID."""
-    one_process, cache_dir = evaluator_metrics  # rank 0 reuses the cached real statistics
+    one_process, cache_dir, _ = evaluator_metrics  # rank 0 reuses the cached real statistics
     real_dir, fake_dir = image_folders
     port, out = _free_port(), str(tmp_path / 'fid')
     # One thread per worker: two workers share the CPU cores.

@@ -1,10 +1,17 @@
-"""TryOnDataPreprocessor: stacking, dtype conversions, data samples, errors."""
+"""TryOnDataPreprocessor: stacking, dtype conversions, data samples, errors, and the
+maps deferred from the dataloader workers (equal to the worker-built ones)."""
+import os.path as osp
+
+import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
+from vtonbox.datasets import make_synthetic_viton
+from vtonbox.datasets.transforms.deferred import set_deferred
 from vtonbox.models.data_preprocessors import TryOnDataPreprocessor
-from vtonbox.registry import MODELS
+from vtonbox.registry import DATASETS, MODELS
 from vtonbox.structures import TryOnDataSample
 
 H, W = 8, 6
@@ -95,3 +102,121 @@ def test_moves_to_the_model_device():
     out = preprocessor(pseudo_collate([_item(0), _item(1)]))
     assert all(t.is_cuda for t in out['inputs'].values())
     assert out['data_samples'][0].gt_person.is_cuda
+
+
+# ----------------------------------------------------------------- deferred maps
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+#: Devices to check on: the CPU, and the accelerator when there is one.
+DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+NUM_ITEMS, BATCH = 8, 4
+
+
+@pytest.fixture(scope='module')
+def synthetic_roots(tmp_path_factory):
+    """Synthetic VITON train splits at the two checked sizes, (H, W) -> root."""
+    roots = {}
+    for size in ((256, 192), (64, 64)):
+        root = tmp_path_factory.mktemp(f'synthetic_{size[0]}x{size[1]}') / 'data'
+        make_synthetic_viton(str(root), NUM_ITEMS, 0, 0, *size)
+        roots[size] = str(root)
+    return roots
+
+
+def _datasets(root, size, custom):
+    """The training dataset of configs/_base_/datasets/viton.py at ``size`` with flips,
+    maps built in the workers (old) and by the preprocessor (new)."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', 'viton.py'))
+    pipeline = [dict(step) for step in cfg.train_dataloader.dataset.pipeline]
+    for step in pipeline:
+        if step['type'] == 'ResizePad':
+            step['size'] = size
+        elif step['type'] == 'TryOnRandomFlip':
+            step['prob'] = 0.5
+        elif custom and step['type'] == 'GeneratePoseMap':
+            step.update(radius=2, scale_radius=False)
+        elif custom and step['type'] == 'ParsingToRegionMasks':
+            step['regions'] = dict(face_mask=(12, ), upper_cloth_mask=(4, ),
+                                   arm_mask=(11, 13, 4))
+    return [DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=root,
+                                pipeline=set_deferred(pipeline, defer)))
+            for defer in (False, True)]
+
+
+def _batches(dataset, seed):
+    """Training batches of the dataset, the random draws (unpaired cloth, flip) seeded
+    per item so that two pipelines see the same ones."""
+    items = []
+    for index in range(len(dataset)):
+        np.random.seed(seed + index)
+        items.append(dataset[index])
+    return [pseudo_collate(items[i:i + BATCH]) for i in range(0, len(items), BATCH)]
+
+
+@pytest.mark.parametrize('device', DEVICES)
+@pytest.mark.parametrize('size,custom', [((256, 192), False), ((64, 64), False),
+                                         ((64, 64), True)])
+def test_deferred_maps_equal_worker_maps(synthetic_roots, size, custom, device):
+    """The batch the model sees is the same, tensor for tensor, whether the pose maps,
+    region masks and one-hots are built in the workers or by the preprocessor."""
+    old_dataset, new_dataset = _datasets(synthetic_roots[size], size, custom)
+    preprocessor = TryOnDataPreprocessor().to(device)
+    flips = []
+    for old_batch, new_batch in zip(_batches(old_dataset, 7), _batches(new_dataset, 7)):
+        assert 'pose' not in new_batch['inputs'] and 'pose_keypoints' in new_batch['inputs']
+        old = preprocessor(old_batch, True)
+        new = preprocessor(new_batch, True)
+        assert list(new['inputs']) == list(old['inputs'])  # same keys, same order
+        for key, expected in old['inputs'].items():
+            got = new['inputs'][key]
+            assert got.device == expected.device and got.device.type == device
+            assert got.dtype == expected.dtype, key
+            assert torch.equal(got, expected), key
+        for old_sample, new_sample in zip(old['data_samples'], new['data_samples']):
+            assert new_sample.metainfo == old_sample.metainfo  # deferred_inputs removed
+            assert torch.equal(new_sample.gt_person, old_sample.gt_person)
+            flips.append(old_sample.flip)
+        assert 'deferred_inputs' in new_batch['data_samples'][0]  # the batch is untouched
+        assert torch.equal(preprocessor(new_batch, False)['inputs']['pose'], old['inputs']['pose'])
+    assert True in flips and False in flips
+    keys = set(old['inputs'])
+    assert {'upper_cloth_mask', 'face_mask', 'arm_mask', 'pose', 'densepose_onehot'} <= keys
+    assert ('other_clothes_mask' in keys) is not custom
+
+
+def _deferred_item(idx, spec=None):
+    item = _item(idx)
+    keypoints = torch.zeros(18, 3)
+    keypoints[0] = torch.tensor([3.0, 4.0, 1.0])
+    item['inputs']['pose_keypoints'] = keypoints
+    del item['inputs']['pose']
+    spec = spec or dict(keys=('person', 'pose', 'parsing', 'face_mask'),
+                        ops=dict(pose=('pose_map', 'pose_keypoints',
+                                       (('height', H), ('width', W), ('radius', 1))),
+                                 face_mask=('region_mask', 'parsing', (('ids', (1, 12)), ))))
+    item['data_samples'].set_metainfo(dict(deferred_inputs=spec))
+    return item
+
+
+def test_deferred_order_channels_last_and_extra_keys():
+    batch = pseudo_collate([_deferred_item(0), _deferred_item(1)])
+    out = TryOnDataPreprocessor(channels_last=True)(batch)
+    # spec order first, then inputs that are neither spec keys nor sources
+    assert list(out['inputs']) == ['person', 'pose', 'parsing', 'face_mask', 'cloth_mask',
+                                   'densepose']
+    pose = out['inputs']['pose']
+    assert pose.is_contiguous(memory_format=torch.channels_last)
+    assert (pose[:, 0] > 0).sum().item() == 2 * 9 and (pose[:, 1:] == -1).all()
+    assert 'deferred_inputs' not in out['data_samples'][0]
+
+
+def test_deferred_errors():
+    other = dict(keys=('person', 'pose'), ops=dict(pose=('pose_map', 'pose_keypoints', (
+        ('height', H), ('width', W), ('radius', 2)))))
+    with pytest.raises(ValueError, match='differ'):
+        TryOnDataPreprocessor()(pseudo_collate([_deferred_item(0), _deferred_item(1, other)]))
+    unknown = dict(keys=('x', ), ops=dict(x=('blur', 'person', ())))
+    with pytest.raises(KeyError, match='unknown op'):
+        TryOnDataPreprocessor()(pseudo_collate([_deferred_item(0, unknown)]))
+    missing = dict(keys=('x', ), ops=dict(x=('one_hot', 'labels', (('num_classes', 3), ))))
+    with pytest.raises(KeyError, match='labels'):
+        TryOnDataPreprocessor()(pseudo_collate([_deferred_item(0, missing)]))

@@ -16,6 +16,7 @@ from mmcv.transforms import BaseTransform
 from vtonbox.registry import TRANSFORMS
 
 from ..labels import DENSEPOSE_FLIP_PAIRS, PARSING_FLIP_PAIRS, POSE_FLIP_PAIRS
+from .deferred import deferred_ops
 from .pose import visible_keypoints
 
 DEFAULT_FLIP_KEYS = ('person', 'cloth', 'cloth_mask', 'cloth_unpaired', 'cloth_mask_unpaired',
@@ -115,7 +116,19 @@ class TryOnRandomFlip(BaseTransform):
                 results[key] = np.ascontiguousarray(array[swap_order(len(array), pairs)])
         return results
 
+    def check_not_deferred(self, results: dict) -> None:
+        """Refuse to flip the source of a map deferred earlier in the pipeline: the
+        map would be built from the flipped source, which is not the flipped map."""
+        flipped = set(self.keys) | set(self.keypoint_swaps)
+        late = sorted(key for key, (_, source, _) in deferred_ops(results).items()
+                      if source in flipped)
+        if late:
+            raise ValueError(f'{self.__class__.__name__} after deferred maps {late}: put '
+                             'the flip before GeneratePoseMap / ParsingToRegionMasks / '
+                             'DensePoseToOneHot with defer=True')
+
     def transform(self, results: dict) -> dict:
+        self.check_not_deferred(results)
         do_flip = bool(self.prob > 0 and np.random.rand() < self.prob)
         if do_flip:
             results = self.flip(results)

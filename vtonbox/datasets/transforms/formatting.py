@@ -8,6 +8,8 @@ from mmcv.transforms import BaseTransform
 from vtonbox.registry import TRANSFORMS
 from vtonbox.structures import TryOnDataSample
 
+from .deferred import DEFERRED_KEY, SOURCE_KINDS, deferred_ops
+
 #: Input key -> (kind, channels). kind: 'image' uint8 RGB, 'float' float32 map,
 #: 'label' int64 ids. ``None`` channels: any count (e.g. a custom number of classes).
 #: In ``results`` arrays are (H, W) or (H, W, C), except the multi-channel maps of
@@ -28,7 +30,7 @@ INPUT_SPECS = dict(
     densepose_onehot=('float', None),
 )
 CHANNEL_FIRST_KEYS = ('pose', 'densepose_onehot')
-_NUMPY_DTYPES = dict(image=np.uint8, float=np.float32, label=np.int64)
+_NUMPY_DTYPES = dict(image=np.uint8, float=np.float32, label=np.int64, keypoints=np.float32)
 DEFAULT_META_KEYS = ('person_path', 'cloth_path', 'ori_shape', 'img_shape', 'scale_factor',
                      'pad', 'flip', 'paired', 'sample_idx')
 _IDENTITY_META = dict(scale_factor=1.0, pad=(0, 0, 0, 0), flip=False)
@@ -39,6 +41,10 @@ def to_chw_tensor(array: np.ndarray, kind: str, key: str,
     """(H, W), (H, W, C) or (``channel_first``) (C, H, W) array -> contiguous (C, H, W)
     tensor of the kind's dtype."""
     array = np.asarray(array)
+    if kind == 'keypoints':
+        if array.ndim != 2:
+            raise ValueError(f'{key} must be (K, 3) keypoints, got shape {array.shape}')
+        return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
     if channel_first:
         if array.ndim != 3:
             raise ValueError(f'{key} must be (C, H, W), got shape {array.shape}')
@@ -64,6 +70,14 @@ class PackTryOnInputs(BaseTransform):
     as ``gt_person`` on the data sample. ``scale_factor``, ``pad`` and ``flip``
     default to the identity when no ResizePad / flip ran; ``ori_shape`` and
     ``img_shape`` then come from the person image.
+
+    Maps deferred by ``GeneratePoseMap`` / ``ParsingToRegionMasks`` /
+    ``DensePoseToOneHot`` (``defer=True``) count as present: instead of them, their
+    compact sources are packed (keypoints as a (K, 3) float32 tensor, id maps as
+    usual), and the metainfo ``deferred_inputs`` tells ``TryOnDataPreprocessor`` how
+    to build them on the device (``dict(keys=<input keys in order>, ops=...)``, see
+    ``vtonbox/datasets/transforms/deferred.py``). A deferred map that is not among
+    ``input_keys`` is not built.
 
     Args:
         input_keys (list[str], optional): keys to pack; every one must be present.
@@ -100,23 +114,33 @@ class PackTryOnInputs(BaseTransform):
         return metainfo
 
     def transform(self, results: dict) -> dict:
+        deferred = deferred_ops(results)
         if self.input_keys is None:
-            keys = [k for k in INPUT_SPECS if k in results]
+            keys = [k for k in INPUT_SPECS if k in results or k in deferred]
         else:
-            missing = [k for k in self.input_keys if k not in results]
+            missing = [k for k in self.input_keys if k not in results and k not in deferred]
             if missing:
                 raise KeyError(f'PackTryOnInputs: inputs {missing} were not produced by the '
                                'pipeline')
             keys = list(self.input_keys)
+        ops = {key: deferred[key] for key in keys if key in deferred}
         inputs = {}
         for key in keys:
+            if key in ops:
+                continue
             kind, channels = INPUT_SPECS[key]
             tensor = to_chw_tensor(results[key], kind, key, key in CHANNEL_FIRST_KEYS)
             if channels is not None and tensor.shape[0] != channels:
                 raise ValueError(f'{key} must have {channels} channel(s), got shape '
                                  f'{tuple(tensor.shape)}')
             inputs[key] = tensor
-        data_sample = TryOnDataSample(metainfo=self._meta(results, inputs))
+        for op, source, _ in ops.values():  # sources that travel only to build a map
+            if source not in inputs:
+                inputs[source] = to_chw_tensor(results[source], SOURCE_KINDS[op], source)
+        metainfo = self._meta(results, inputs)
+        if ops:
+            metainfo[DEFERRED_KEY] = dict(keys=tuple(keys), ops=ops)
+        data_sample = TryOnDataSample(metainfo=metainfo)
         if results.get('paired') and 'person' in inputs:
             data_sample.gt_person = inputs['person']
         return dict(inputs=inputs, data_samples=data_sample)

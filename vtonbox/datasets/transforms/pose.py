@@ -6,6 +6,8 @@ from mmcv.transforms import BaseTransform
 
 from vtonbox.registry import TRANSFORMS
 
+from .deferred import POSE_MAP_OP, defer_input
+
 #: Upstream draws a keypoint only when x > 1 and y > 1 (OpenPose writes 0, 0 for
 #: undetected joints); the same rule marks a keypoint as absent everywhere here.
 KEYPOINT_MIN_COORD = 1.0
@@ -59,6 +61,11 @@ class GeneratePoseMap(BaseTransform):
     the squares cover the same fraction of the body at 128 x 96 or 512 x 384; set it to
     False to keep ``radius`` pixels at every size.
 
+    With ``defer=True`` the map is not drawn here: the (K, 3) keypoints travel to the
+    model and ``TryOnDataPreprocessor`` draws the same map on the device, for the whole
+    batch (see ``vtonbox/datasets/transforms/deferred.py``). The keypoints must then not
+    change after this step (put ``TryOnRandomFlip`` before it, as the configs do).
+
     Args:
         key (str): (K, 3) keypoints in model pixels. Default ``'pose_keypoints'``.
         out_key (str): output (K, H, W) float32 map. Default ``'pose'``.
@@ -67,11 +74,13 @@ class GeneratePoseMap(BaseTransform):
         scale_radius (bool): scale the radius with the map height. Default True.
         size_key (str): array whose (H, W) gives the map size. Default ``'person'``;
             ``results['img_shape']`` is used when that key is absent.
+        defer (bool): build the map in the data preprocessor. Default False.
     """
 
     def __init__(self, key: str = 'pose_keypoints', out_key: str = 'pose',
                  radius: int = UPSTREAM_RADIUS, reference_height: int = UPSTREAM_HEIGHT,
-                 scale_radius: bool = True, size_key: Optional[str] = 'person') -> None:
+                 scale_radius: bool = True, size_key: Optional[str] = 'person',
+                 defer: bool = False) -> None:
         if radius < 0:
             raise ValueError(f'radius must be >= 0, got {radius}')
         self.key = key
@@ -80,6 +89,7 @@ class GeneratePoseMap(BaseTransform):
         self.reference_height = reference_height
         self.scale_radius = scale_radius
         self.size_key = size_key
+        self.defer = defer
 
     def radius_for(self, height: int) -> int:
         """Square half-size used for a map of this height."""
@@ -96,10 +106,18 @@ class GeneratePoseMap(BaseTransform):
             raise KeyError(f'GeneratePoseMap needs {self.size_key!r} or img_shape in results '
                            'to know the map size')
         keypoints = np.asarray(results[self.key], dtype=np.float32)
-        results[self.out_key] = pose_map(keypoints, height, width, self.radius_for(height))
+        if keypoints.ndim != 2 or keypoints.shape[1] < 2:
+            raise ValueError(f'{self.key} must be (K, 3) keypoints, got shape {keypoints.shape}')
+        radius = self.radius_for(height)
+        if self.defer:
+            results[self.key] = keypoints
+            return defer_input(results, self.out_key, POSE_MAP_OP, self.key,
+                               height=int(height), width=int(width), radius=int(radius))
+        results[self.out_key] = pose_map(keypoints, height, width, radius)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(key={self.key!r}, out_key={self.out_key!r}, '
                 f'radius={self.radius}, reference_height={self.reference_height}, '
-                f'scale_radius={self.scale_radius}, size_key={self.size_key!r})')
+                f'scale_radius={self.scale_radius}, size_key={self.size_key!r}, '
+                f'defer={self.defer})')

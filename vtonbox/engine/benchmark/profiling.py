@@ -7,7 +7,13 @@ of profiled calls, is that group's time. ``other`` is what no group covers (warp
 with ``grid_sample``, flow composition and upsampling, the composition of the try-on).
 The profiler adds some overhead per operator, so use the split for shares, and the
 timing loop for absolute speed.
+
+The trace is CPU-only, so kineto's own log lines (``USDT ... profiler_start``, and on a
+machine without a CUDA driver ``ERROR ... gpuGetDeviceCount failed with code 35``, printed
+to stderr by the C++ library) say nothing about it: they are silenced through
+``KINETO_LOG_LEVEL`` unless that variable is already set.
 """
+import os
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -27,6 +33,10 @@ TRYON_MODULE_GROUPS: Dict[str, Tuple[str, ...]] = {
 }
 LABEL_PREFIX = 'vtonbox::'
 US_PER_MS = 1000.0
+#: Kineto reads this variable when the first profiler starts in a process.
+KINETO_LOG_ENV = 'KINETO_LOG_LEVEL'
+#: Above kineto's highest message level (USDT = 5): nothing is printed.
+QUIET_KINETO_LOG_LEVEL = '6'
 
 
 def _resolve(root: nn.Module, path: str) -> List[nn.Module]:
@@ -78,6 +88,7 @@ def module_time_split(fn: Callable[[], object], root: nn.Module,
     """
     device = torch.device('cpu' if device is None else device)
     activities = [ProfilerActivity.CPU]
+    os.environ.setdefault(KINETO_LOG_ENV, QUIET_KINETO_LOG_LEVEL)
     handles = _attach(root, groups, device)
     try:
         with profile(activities=activities) as prof:

@@ -1,4 +1,5 @@
-"""Optimizer wrappers."""
+"""Optimizer wrappers and their constructor."""
 from .cpu_autocast_optim_wrapper import CPUAutocastOptimWrapper
+from .tryon_optim_wrapper_constructor import TryOnOptimWrapperConstructor
 
-__all__ = ['CPUAutocastOptimWrapper']
+__all__ = ['CPUAutocastOptimWrapper', 'TryOnOptimWrapperConstructor']

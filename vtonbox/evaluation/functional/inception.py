@@ -24,6 +24,8 @@ from pytorch_fid.inception import (
     FIDInceptionE_2,
 )
 
+from ..errors import EvaluationFileNotFoundError, EvaluationInputError
+
 #: File name pytorch-fid stores its weights under in the torch hub cache.
 FID_WEIGHTS_FILENAME = osp.basename(FID_WEIGHTS_URL)
 #: Side the FID Inception resizes every input to (bilinear, ``align_corners=False``).
@@ -37,7 +39,8 @@ UINT8_MAX = 255
 
 __all__ = [
     'FID_WEIGHTS_FILENAME', 'FID_WEIGHTS_URL', 'FID_FEATURE_DIM', 'FIDInceptionV3',
-    'default_inception_weights_path', 'resolve_inception_weights', 'build_fid_inception_trunk',
+    'default_inception_weights_path', 'inception_weights_todo', 'resolve_inception_weights',
+    'load_inception_state_dict', 'build_fid_inception_trunk',
     'save_random_inception_weights', 'inception_features'
 ]
 
@@ -47,25 +50,61 @@ def default_inception_weights_path() -> str:
     return osp.join(torch.hub.get_dir(), 'checkpoints', FID_WEIGHTS_FILENAME)
 
 
-def resolve_inception_weights(path: Optional[str] = None) -> str:
+def inception_weights_todo(option: str = '`inception_weights=` of the FID/KID metric',
+                           missing: Optional[str] = None) -> str:
+    """What to do about missing FID Inception weights (the "what to do" of the error).
+
+    Args:
+        option (str): how the caller passes another weights file, e.g.
+            ``'--inception-weights PATH'``.
+        missing (str, optional): the file that was looked for (the message then does not
+            repeat the hub cache path when that was it).
+    """
+    hub = default_inception_weights_path()
+    where = ('put it there' if missing is not None and osp.abspath(missing) == osp.abspath(hub)
+             else f'put {FID_WEIGHTS_FILENAME} at {hub}')
+    return (f'{where} (the torch hub cache, shared with pytorch-fid) or pass its path with '
+            f'{option}; vtonbox never downloads it: fetch it on a connected machine from '
+            f'{FID_WEIGHTS_URL}')
+
+
+def resolve_inception_weights(path: Optional[str] = None,
+                              option: str = '`inception_weights=` of the FID/KID metric') -> str:
     """Absolute path of the FID Inception weights; never downloads.
 
     Args:
         path (str, optional): explicit weights file. ``None`` uses the torch hub cache
             (:func:`default_inception_weights_path`).
+        option (str): how the caller passes another file (quoted in the error).
 
     Raises:
-        FileNotFoundError: naming the file, where to put it and where to get it.
+        EvaluationFileNotFoundError: (a ``FileNotFoundError``) naming the file, where to put
+            it and where to get it.
     """
     candidate = path if path is not None else default_inception_weights_path()
     if not osp.isfile(candidate):
-        raise FileNotFoundError(
-            f'FID Inception weights not found at {candidate!r}. vtonbox never downloads them. '
-            f'Fetch {FID_WEIGHTS_FILENAME} on a connected machine from {FID_WEIGHTS_URL} and '
-            f'either put it at {default_inception_weights_path()!r} (the torch hub cache, '
-            'shared with pytorch-fid) or pass its path as `inception_weights=` '
-            '(`--inception-weights` for tools/eval_folders.py).')
+        raise EvaluationFileNotFoundError('FID Inception weights not found', candidate,
+                                          inception_weights_todo(option, candidate))
     return osp.abspath(candidate)
+
+
+def load_inception_state_dict(path: str) -> dict:
+    """The state dict of a weights file, with a one-line error for a bad file.
+
+    Raises:
+        EvaluationInputError: empty, truncated or not a PyTorch file.
+    """
+    todo = f'fetch {FID_WEIGHTS_FILENAME} again from {FID_WEIGHTS_URL}'
+    if osp.getsize(path) == 0:
+        raise EvaluationInputError('FID Inception weights file is empty', path, todo)
+    try:
+        state_dict = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception:  # any failure of torch.load is about the file's bytes
+        raise EvaluationInputError('FID Inception weights are not a PyTorch file (truncated or '
+                                   'corrupt)', path, todo) from None
+    if not isinstance(state_dict, dict):
+        raise EvaluationInputError('FID Inception weights hold no state dict', path, todo)
+    return state_dict
 
 
 def build_fid_inception_trunk() -> torchvision.models.Inception3:
@@ -127,8 +166,13 @@ class FIDInceptionV3(nn.Module):
         super().__init__()
         self.weights_path = resolve_inception_weights(weights)
         trunk = build_fid_inception_trunk()
-        state_dict = torch.load(self.weights_path, map_location='cpu', weights_only=True)
-        trunk.load_state_dict(state_dict)
+        try:
+            trunk.load_state_dict(load_inception_state_dict(self.weights_path))
+        except RuntimeError as error:  # other keys or shapes: another network's weights
+                    raise EvaluationInputError(
+                'these are not the FID Inception weights (keys or shapes differ from '
+                f'pytorch-fid\'s InceptionV3: {str(error).splitlines()[0]})', self.weights_path,
+                f'use {FID_WEIGHTS_FILENAME} from {FID_WEIGHTS_URL}') from None
         self.blocks = nn.ModuleList([
             nn.Sequential(trunk.Conv2d_1a_3x3, trunk.Conv2d_2a_3x3, trunk.Conv2d_2b_3x3,
                           nn.MaxPool2d(kernel_size=3, stride=2)),

@@ -20,8 +20,12 @@ class FID(InceptionMetric):
         >>> val_evaluator = dict(type='FID', real_dir='data/viton/test/image')
     """
 
+    record_name = 'FID'
+
     def compute_metrics(self, results: List[dict]) -> dict:
         """FID over all gathered features (rank 0)."""
-        fake_mu, fake_sigma = feature_statistics(self.fake_features(results))
+        fake = self.fake_features(results)
         real = self.real_statistics(results)
+        self.check_image_counts(len(fake), len(real.features))
+        fake_mu, fake_sigma = feature_statistics(fake)
         return {'FID': frechet_distance(fake_mu, fake_sigma, real.mu, real.sigma)}

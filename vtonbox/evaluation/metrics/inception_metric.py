@@ -9,14 +9,17 @@ rank 0 runs ``compute_metrics``. The real set is either
 * ``real_dir=None``: the photos at each sample's ``person_path`` (as on disk, read like
   pytorch-fid), featurised in ``process`` and de-duplicated by path. Nothing is cached.
 """
-from typing import Any, List, Optional, Sequence, Union
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from ..feature_extractor import DEFAULT_BATCH_SIZE, InceptionFeatureExtractor
 from ..image_io import real_image_files
+from ..inception_plan import image_counts, small_sample_warning
 from ..real_statistics import RealStatistics, load_or_compute_real_statistics
 
 
@@ -46,9 +49,17 @@ class InceptionMetric(BaseMetric):
         use_cache (bool): whether to cache real statistics on disk.
         pred_key (str): data-sample field of the generated image.
         collect_device, prefix, collect_dir: see ``mmengine.evaluator.BaseMetric``.
+
+    Attributes:
+        image_counts (dict | None): after ``compute_metrics`` (rank 0): ``generated``,
+            ``real`` and ``min_reliable`` image counts of the value.
+        warnings (list[str]): after ``compute_metrics``: the warning about too few images
+            (see :func:`~vtonbox.evaluation.inception_plan.small_sample_warning`), if any.
     """
 
     default_prefix = ''
+    #: Name of the metric in records and in ``--require`` (FID, KID).
+    record_name = 'FID'
 
     def __init__(self, real_dir: Optional[str] = None,
                  real_list: Optional[Union[str, Sequence[str]]] = None,
@@ -67,6 +78,8 @@ class InceptionMetric(BaseMetric):
         self.use_cache = use_cache
         self.pred_key = pred_key
         self._device = torch.device('cpu')
+        self.image_counts: Optional[Dict[str, int]] = None
+        self.warnings: List[str] = []
 
     @property
     def weights_path(self) -> str:
@@ -100,6 +113,14 @@ class InceptionMetric(BaseMetric):
                 files, self.extractor, self.cache_dir, self.use_cache, self._device)
         unique = {result['real_key']: result['real'] for result in results}
         return RealStatistics.from_features(np.stack(list(unique.values())))
+
+    def check_image_counts(self, num_generated: int, num_real: int) -> None:
+        """Record the image counts of the value; warn (log) when they are too few."""
+        self.image_counts = image_counts(self.record_name, num_generated, num_real)
+        warning = small_sample_warning(self.record_name, num_generated, num_real)
+        self.warnings = [warning] if warning else []
+        if warning:
+            print_log(warning, logger='current', level=logging.WARNING)
 
     @staticmethod
     def fake_features(results: List[dict]) -> np.ndarray:

@@ -24,6 +24,8 @@ class KID(InceptionMetric):
         Other arguments: see :class:`InceptionMetric`.
     """
 
+    record_name = 'KID'
+
     def __init__(self, real_dir: Optional[str] = None,
                  real_list: Optional[Union[str, Sequence[str]]] = None,
                  inception_weights: Optional[str] = None,
@@ -41,6 +43,8 @@ class KID(InceptionMetric):
     def compute_metrics(self, results: List[dict]) -> dict:
         """KID ×1000 (mean and std over subsets) over all gathered features (rank 0)."""
         real = self.real_statistics(results)
-        mean, std = kernel_inception_distance(real.features, self.fake_features(results),
-                                              self.num_subsets, self.subset_size, self.seed)
+        fake = self.fake_features(results)
+        self.check_image_counts(len(fake), len(real.features))
+        mean, std = kernel_inception_distance(real.features, fake, self.num_subsets,
+                                              self.subset_size, self.seed)
         return {'KIDx1000': mean * KID_SCALE, 'KIDx1000_std': std * KID_SCALE}

@@ -233,8 +233,7 @@ class FastParserFreeTryOn(nn.Module):
                              f'{tuple(cloth_mask.shape)} must share N, H, W')
         masked = (cloth * cloth_mask).float()
         with self._autocast():
-            warp_model = self.warp_model
-            pyramid = warp_model.cloth_fpn(warp_model.cloth_encoder(self._to_compute(masked)))
+            pyramid = self.warp_model.encode_cloth(self._to_compute(masked))
         return ClothFeatures(masked, cloth_mask.float(), tuple(pyramid))
 
     @torch.no_grad()
@@ -257,10 +256,8 @@ class FastParserFreeTryOn(nn.Module):
         cloth = cloth.expand(person.shape[0])
         person = person.float()
         with self._autocast():
-            warp_model = self.warp_model
-            cond_pyramid = warp_model.cond_fpn(warp_model.cond_encoder(self._to_compute(person)))
-            level_flows, _, _ = warp_model.warper.estimate_flows(cloth.pyramid, cond_pyramid)
-            flow = level_flows[-1]
+            cond_pyramid = self.warp_model.encode_cond(self._to_compute(person))
+            flow = self.warp_model.final_flow(cloth.pyramid, cond_pyramid)
             if flow.shape[-2:] != person.shape[-2:]:
                 flow = resize_flow(flow, person.shape[-2:])
             warped_cloth = warp(cloth.cloth, flow, 'border')

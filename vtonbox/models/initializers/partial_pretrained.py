@@ -14,7 +14,8 @@ from mmengine.logging import print_log
 from torch import nn
 
 from vtonbox.registry import WEIGHT_INITIALIZERS
-from vtonbox.utils.checkpoint import read_state_dict, select_prefixed
+from vtonbox.utils.checkpoint import CheckpointError, read_state_dict, select_prefixed
+from vtonbox.utils.state_dict import bare_submodule, listed
 
 
 @WEIGHT_INITIALIZERS.register_module()
@@ -44,7 +45,7 @@ class PartialPretrained:
         self.made_by = made_by
 
     def __call__(self, module: nn.Module) -> None:
-        target = module.get_submodule(self.dst) if self.dst else module
+        target = bare_submodule(module, self.dst)  # the bare network, even under DDP
         source = select_prefixed(read_state_dict(self.checkpoint, self.made_by),
                                  self.src_prefix)
         wanted = select_prefixed({k: v for k, v in target.state_dict().items()}, '',
@@ -53,8 +54,14 @@ class PartialPretrained:
         mismatched = sorted(k for k in wanted if k in source
                             and source[k].shape != wanted[k].shape)
         if missing or mismatched:
-            raise KeyError(f'{self.checkpoint} does not fit {self.dst or "the model"}: '
-                           f'missing keys {missing}, shape mismatches {mismatched}')
+            problems = '; '.join(
+                ([f'{len(missing)} missing keys: {listed(missing)}'] if missing else []) +
+                ([f'{len(mismatched)} shape mismatches: {listed(mismatched)}']
+                 if mismatched else []))
+            todo = f'pass the checkpoint written by: {self.made_by}' if self.made_by else \
+                'check init_cfg.checkpoint and src_prefix'
+            raise CheckpointError(self.checkpoint, f'does not fit {self.dst or "the model"} '
+                                  f'(keys {self.src_prefix!r}*: {problems})', todo)
         target.load_state_dict({k: source[k] for k in wanted}, strict=False)
         print_log(f'PartialPretrained: loaded {len(wanted)} tensors of {self.dst or "model"} '
                   f'from {self.checkpoint} ({self.src_prefix!r}); '

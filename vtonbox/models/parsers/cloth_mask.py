@@ -73,17 +73,37 @@ def border_band(image: np.ndarray, width: int) -> np.ndarray:
     return image[inner]
 
 
-def fill_holes(mask: np.ndarray) -> np.ndarray:
-    """Fill the background regions of a {0, 255} mask that do not touch the border.
+def border_background(mask: np.ndarray, connectivity: int = 4) -> np.ndarray:
+    """Background pixels of a {0, 255} mask that are 4-connected to the image border.
 
     The mask is padded with a background frame, so one flood fill from a corner reaches
-    every border-connected background region, whatever touches the border.
+    every border-connected background region, however narrow the channel it is reached
+    through (one pixel is enough; diagonal steps between garment pixels are not).
+
+    Args:
+        mask (np.ndarray): (H, W) uint8 in {0, 255}.
+
+    Returns:
+        np.ndarray: (H, W) bool.
     """
     padded = cv2.copyMakeBorder(mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     reached = padded.copy()
     flood_mask = np.zeros((padded.shape[0] + 2, padded.shape[1] + 2), np.uint8)
-    cv2.floodFill(reached, flood_mask, (0, 0), 255)
-    holes = reached[1:-1, 1:-1] == 0
+    cv2.floodFill(reached, flood_mask, (0, 0), 255, flags=connectivity)
+    return (reached[1:-1, 1:-1] > 0) & (mask == 0)
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """Fill the background regions of a {0, 255} mask that do not touch the border.
+
+    Args:
+        mask (np.ndarray): (H, W) uint8 in {0, 255}.
+
+    Returns:
+        np.ndarray: (H, W) uint8 in {0, 255}; background 4-connected to the border
+        (see ``border_background``) stays background.
+    """
+    holes = (mask == 0) & ~border_background(mask)
     return np.where(holes, np.uint8(255), mask)
 
 
@@ -252,13 +272,28 @@ class ClothMaskParser:
         smooth = (cv2.medianBlur(distance_lab, self.median_size)
                   if self.median_size > 1 else distance_lab)
         confident = distance_lab > high
-        mask = np.where((smooth > low) | confident, np.uint8(255), np.uint8(0))
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _odd_kernel(self.close_ratio * side, 3))
+        detected = np.where((smooth > low) | confident, np.uint8(255), np.uint8(0))
+        mask = cv2.morphologyEx(detected, cv2.MORPH_CLOSE,
+                                _odd_kernel(self.close_ratio * side, 3))
         mask = fill_holes(largest_component(mask, seeds=confident))
+        mask[self.open_background(lab, distance_lab, centres_lab, low, high, side)] = 0
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _odd_kernel(self.open_ratio * side, 3))
         mask = largest_component(mask)
         mask = self.refine_outline(mask, nearest_distance(rgb, centres_rgb), side)
         return fill_holes(largest_component(mask))
+
+    def open_background(self, lab, distance_lab, centres_lab, low, high, side):
+        import os
+        _f = float(os.environ.get('CF', '1.5'))
+        _vr = float(os.environ.get('VR', '0.25'))
+        if os.environ.get('FL', 'dilate') == 'dilate':
+            flank = cv2.dilate(distance_lab, _odd_kernel(float(os.environ.get('FK', self.close_ratio)) * side, 3))
+        else:
+            flank = cv2.morphologyEx(distance_lab, cv2.MORPH_CLOSE, _odd_kernel(self.close_ratio * side, 3))
+        valley = (flank > high) & (distance_lab <= _vr * flank)
+        dl = np.min(np.abs(lab[..., :1] - centres_lab[None, None, :, 0]), axis=-1)
+        open_ = (distance_lab <= low) | (valley & (dl <= _f * low))
+        return border_background(np.where(open_, np.uint8(0), np.uint8(255)), 8)
 
     def background_colors(self, border_lab: np.ndarray,
                           border_rgb: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:

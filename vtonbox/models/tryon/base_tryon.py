@@ -1,7 +1,7 @@
 """Base class of the try-on algorithms: mode dispatch, packing predictions into
 ``TryOnDataSample``s, and a guarded training step."""
 import math
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -11,9 +11,14 @@ from torch import Tensor
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import to_uint8_image
+from vtonbox.utils.state_dict import bare_children, strip_wrapper_keys_hook
 
 #: What to do when a loss term is NaN or infinite.
 NONFINITE_POLICIES = ('raise', 'skip')
+#: ``nonfinite_loss='skip'`` stops training after this many skipped updates in a row.
+NONFINITE_MAX_CONSECUTIVE_SKIPS = 100
+#: Log key of the number of updates skipped so far (logged from the first skip on).
+NONFINITE_SKIPPED_LOG_KEY = 'skipped_updates'
 
 
 class BaseTryOnModel(BaseModel):
@@ -28,22 +33,36 @@ class BaseTryOnModel(BaseModel):
         nonfinite_loss (str): ``'raise'`` stops training with an error naming the
             non-finite loss terms; ``'skip'`` logs them and skips the update of that
             iteration (gradients are dropped, parameters and optimizer state untouched).
+            A skipped step logs its real loss values (NaN / inf where non-finite) and
+            ``skipped_updates``, the count so far.
+        max_consecutive_skips (int): with ``'skip'``, stop training with an error after
+            this many consecutive skipped updates (the model is not training any more).
+            The count restarts after every good update.
         init_cfg (dict | list, optional): MMEngine weight initialisation.
     """
 
     def __init__(self, data_preprocessor: Optional[dict] = None,
                  nonfinite_loss: str = 'raise',
+                 max_consecutive_skips: int = NONFINITE_MAX_CONSECUTIVE_SKIPS,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if nonfinite_loss not in NONFINITE_POLICIES:
             raise ValueError(f'nonfinite_loss must be one of {NONFINITE_POLICIES}, '
                              f'got {nonfinite_loss!r}')
+        if isinstance(max_consecutive_skips, bool) or not isinstance(max_consecutive_skips, int) \
+                or max_consecutive_skips < 1:
+            raise ValueError('max_consecutive_skips must be a positive integer, '
+                             f'got {max_consecutive_skips!r}')
         data_preprocessor = data_preprocessor or dict(type='TryOnDataPreprocessor')
         if isinstance(data_preprocessor, dict):
             # vtonbox's registry: works without a default scope being set
             data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.nonfinite_loss = nonfinite_loss
+        # Checkpoints of older multi-process runs carry `module.` inside their keys.
+        self.register_load_state_dict_pre_hook(strip_wrapper_keys_hook)
         self.skipped_updates = 0
+        self.max_consecutive_skips = max_consecutive_skips
+        self.consecutive_skips = 0
 
     # ------------------------------------------------------------------ dispatch
     def forward(self, inputs: Dict[str, Tensor], data_samples: Optional[list] = None,
@@ -69,6 +88,23 @@ class BaseTryOnModel(BaseModel):
         """Raw network outputs (used by benchmarks and export); predict by default."""
         return self.predict(inputs, None)
 
+    # ------------------------------------------------------------------ weights
+    # Under `MMSeparateDistributedDataParallel` every trainable child is wrapped in a DDP;
+    # these see through the wrappers, so one checkpoint layout serves 1 and N processes
+    # and initialisation (e.g. `PartialPretrained`) runs on the bare networks.
+    def state_dict(self, *args, **kwargs) -> Dict[str, Tensor]:
+        with bare_children(self):
+            return super().state_dict(*args, **kwargs)
+
+    def load_state_dict(self, state_dict: Dict[str, Tensor], strict: bool = True,
+                        assign: bool = False) -> Any:
+        with bare_children(self):
+            return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
+    def init_weights(self) -> None:
+        with bare_children(self):
+            super().init_weights()
+
     # ------------------------------------------------------------------ training
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapper) -> Dict[str, Tensor]:
@@ -79,17 +115,31 @@ class BaseTryOnModel(BaseModel):
         bad = nonfinite_terms(losses)
         if any_rank_true(bool(bad), device=next(iter(losses.values())).device):
             bad = bad or ['(on another rank)']
-            message = f'non-finite loss terms {bad}'
+            message = f'non-finite loss terms {", ".join(bad)}'
             if self.nonfinite_loss == 'raise':
                 raise FloatingPointError(
-                    f'{message}; training stopped. Lower the learning rate, check the data, '
-                    "or set model.nonfinite_loss='skip' to skip such iterations.")
-            self.skipped_updates += 1
-            from mmengine.logging import print_log
-            print_log(f'{message}; update skipped ({self.skipped_updates} so far)',
-                      logger='current', level=30)
+                    f'{message} (model.nonfinite_loss=raise): lower the learning rate, '
+                    "check the data, or set model.nonfinite_loss='skip' to skip such "
+                    'iterations')
             optim_wrapper.zero_grad()
-            return {k: v.detach() for k, v in losses.items() if isinstance(v, Tensor)}
+            self.skipped_updates += 1
+            self.consecutive_skips += 1
+            if self.consecutive_skips >= self.max_consecutive_skips:
+                raise FloatingPointError(
+                    f'{message} in {self.consecutive_skips} consecutive iterations, no '
+                    f'update made (model.max_consecutive_skips='
+                    f'{self.max_consecutive_skips}): the model is not training; lower the '
+                    'learning rate or check the data')
+            from mmengine.logging import print_log
+            print_log(f'{message}; update skipped ({self.skipped_updates} so far, '
+                      f'{self.consecutive_skips} in a row)', logger='current', level=30)
+            # Log what this step computed (NaN / inf included), not nothing: a missing
+            # `loss` would let the log repeat the previous step's value.
+            with torch.no_grad():
+                _, log_vars = self.parse_losses(losses)
+            log_vars[NONFINITE_SKIPPED_LOG_KEY] = torch.tensor(float(self.skipped_updates))
+            return log_vars
+        self.consecutive_skips = 0
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         return log_vars

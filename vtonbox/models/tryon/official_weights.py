@@ -7,7 +7,10 @@ onto :class:`ParserFreeTryOn` by prefix renames only: the warp keys get the rena
 :data:`WARP_PREFIX_RENAMES` and then ``warp_model.``, the generator keys (``model.model...``,
 already identical to ours) get ``generator.``. Upstream's training-only
 ``aflow_net.weight`` (fixed smoothness filters, 4x1x3x3) is skipped. Anything else that
-does not fit (missing or unknown keys, other shapes) is an error naming the keys.
+does not fit (missing or unknown keys, other shapes) is an error naming the keys (long
+lists summarised), on one line. Two common mistakes are recognised before the key lists:
+``--warp`` and ``--gen`` passed the other way round, and a file that already is a vtonbox
+checkpoint (converted before, or written by ``tools/train.py``).
 """
 import os
 import os.path as osp
@@ -18,14 +21,14 @@ import torch
 from torch import Tensor, nn
 
 from vtonbox.registry import MODELS
-from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.utils.checkpoint import load_checkpoint_file, read_state_dict, state_dict_of
+from vtonbox.utils.cli import UserError
 from vtonbox.utils.files import file_sha256
 from vtonbox.utils.state_dict import (
     Mismatch,
     WeightsMismatchError,
     compare_state_dict,
     listed,
-    mismatch_lines,
 )
 from vtonbox.version import __version__
 
@@ -51,7 +54,17 @@ GENERATOR_MODULE = 'generator'
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 #: The model the released weights belong to.
 DEFAULT_CONFIG = 'configs/pfafn_student.py'
+#: How many keys of each kind a one-line mismatch message names.
+LISTED_KEYS = 4
+#: Key prefixes of a vtonbox ParserFreeTryOn checkpoint (not an official file).
+VTONBOX_PREFIXES = (f'{WARP_MODULE}.', f'{GENERATOR_MODULE}.')
+#: Official file names, for messages.
+OFFICIAL_FILES = dict(warp='warp_model_final.pth', generator='gen_model_final.pth')
 
+
+class OfficialWeightsError(UserError, ValueError):
+    """The files given to the converter are not the two official state dicts (swapped,
+    already converted, the same kind twice, non-tensor entries)."""
 
 
 @dataclass
@@ -75,9 +88,18 @@ class ConversionResult:
 
 def mismatch_message(source: str, missing: Sequence[str], unexpected: Sequence[str],
                      shape_mismatches: Sequence[Mismatch]) -> str:
-    """One message naming every kind of mismatch."""
-    return '\n  '.join([f'{source} and the model do not match:'] +
-                        mismatch_lines(missing, unexpected, shape_mismatches))
+    """One line naming every kind of mismatch, the first :data:`LISTED_KEYS` keys of each
+    (``..., ... and N more``)."""
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} missing key(s): {listed(missing, LISTED_KEYS)}')
+    if unexpected:
+        parts.append(f'{len(unexpected)} unexpected key(s): '
+                     f'{listed(unexpected, LISTED_KEYS)}')
+    if shape_mismatches:
+        shown = [f'{k} (weights {list(a)} vs model {list(b)})' for k, a, b in shape_mismatches]
+        parts.append(f'{len(shown)} shape mismatch(es): {listed(shown, LISTED_KEYS)}')
+    return f'{source} and the model do not match: ' + '; '.join(parts)
 
 
 def load_state_dict_strictly(model: nn.Module, state: Dict[str, Tensor],
@@ -100,7 +122,7 @@ def load_tryon_checkpoint(model: nn.Module, path: str) -> None:
     Read with ``torch.load(weights_only=True)``; a ``module.`` prefix is stripped.
 
     Raises:
-        FileNotFoundError: no such file.
+        CheckpointError: no such file, or it cannot be loaded.
         WeightsMismatchError: the weights do not fit ``model`` (keys listed).
     """
     state = read_state_dict(path)
@@ -118,16 +140,27 @@ def build_model_from_config(config: str = DEFAULT_CONFIG,
 
     from vtonbox.utils import register_all_modules
 
-    if not osp.isfile(config) and not osp.isabs(config) and \
-            osp.isfile(osp.join(REPO_ROOT, config)):
-        config = osp.join(REPO_ROOT, config)  # e.g. the default, from another directory
-    if not osp.isfile(config):
-        raise FileNotFoundError(f'config file not found: {config}')
+    config = resolve_config(config)
     register_all_modules()
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return MODELS.build(inference_model_config(cfg.model))
+
+
+def resolve_config(config: str) -> str:
+    """``config``, or the source checkout's file of that relative name.
+
+    Raises:
+        UserError: neither exists.
+    """
+    if not osp.isfile(config) and not osp.isabs(config) and \
+            osp.isfile(osp.join(REPO_ROOT, config)):
+        config = osp.join(REPO_ROOT, config)  # e.g. the default, from another directory
+    if not osp.isfile(config):
+        raise UserError('config file not found', config,
+                        f'check the path (the released weights fit {DEFAULT_CONFIG})')
+    return config
 
 
 def _rename_warp_key(key: str) -> Optional[str]:
@@ -163,6 +196,54 @@ def official_to_vtonbox_keys(warp_state: Dict[str, Tensor], gen_state: Dict[str,
     return renamed, ignored, unknown
 
 
+def official_part(state: Dict[str, Tensor]) -> Optional[str]:
+    """``'warp'`` or ``'generator'`` when most keys look like that official file's, else
+    None (``'vtonbox'`` when any key is a vtonbox ``ParserFreeTryOn`` key)."""
+    if any(k.startswith(VTONBOX_PREFIXES) for k in state):
+        return 'vtonbox'
+    warp = sum(k in IGNORED_WARP_KEYS or _rename_warp_key(k) is not None for k in state)
+    gen = sum(k.startswith(GENERATOR_KEY_ROOT) for k in state)
+    if warp * 2 > len(state):
+        return 'warp'
+    if gen * 2 > len(state):
+        return 'generator'
+    return None
+
+
+def check_official_inputs(warp_state: Dict[str, Tensor], gen_state: Dict[str, Tensor],
+                          warp_path: str = '--warp', gen_path: str = '--gen') -> None:
+    """Recognise swapped, already converted or doubled inputs before comparing keys.
+
+    Raises:
+        OfficialWeightsError: saying which mistake it is and what to pass instead.
+    """
+    parts = dict(warp=official_part(warp_state), generator=official_part(gen_state))
+    options = dict(warp=('--warp', warp_path), generator=('--gen', gen_path))
+    converted = [name for name, part in parts.items() if part == 'vtonbox']
+    if converted:
+        names = ' and '.join(options[n][0] for n in converted)
+        files = ', '.join(options[n][1] for n in converted)
+        example = options[converted[0]][1]
+        raise OfficialWeightsError(
+            f'{names} {"is" if len(converted) == 1 else "are"} already converted (keys '
+            f'{", ".join(p + "*" for p in VTONBOX_PREFIXES)}): a vtonbox checkpoint',
+            files, f'no conversion needed; use it directly, e.g. python tools/test.py '
+            f'{DEFAULT_CONFIG} {example}')
+    if parts == dict(warp='generator', generator='warp'):
+        raise OfficialWeightsError(
+            '--warp and --gen look swapped: --warp holds generator keys (model.*) and --gen '
+            'warp keys (image_features.*, aflow_net.*)', f'{warp_path}, {gen_path}',
+            f'pass them the other way round: --warp {OFFICIAL_FILES["warp"]} '
+            f'--gen {OFFICIAL_FILES["generator"]}')
+    for name, other in (('warp', 'generator'), ('generator', 'warp')):
+        if parts[name] == other and parts[other] == other:
+            option, path = options[name]
+            raise OfficialWeightsError(
+                f'{option} holds {other} weights too (keys like those of '
+                f'{options[other][0]})', path,
+                f'pass the official {OFFICIAL_FILES[name]} as {option}')
+
+
 def vtonbox_to_official_key(key: str) -> str:
     """The official file and key a ``ParserFreeTryOn`` key comes from (for messages)."""
     if key.startswith(f'{GENERATOR_MODULE}.'):
@@ -177,7 +258,8 @@ def vtonbox_to_official_key(key: str) -> str:
 
 def convert_official_state_dicts(warp_state: Dict[str, Tensor],
                                  gen_state: Dict[str, Tensor],
-                                 model: nn.Module) -> ConversionResult:
+                                 model: nn.Module, warp_path: str = '--warp',
+                                 gen_path: str = '--gen') -> ConversionResult:
     """Map the official warp and generator state dicts onto ``model`` and load them.
 
     Every model key must come from the inputs with the same shape, and every input key
@@ -188,16 +270,22 @@ def convert_official_state_dicts(warp_state: Dict[str, Tensor],
         warp_state (dict): ``warp_model_final.pth`` (``image_features.*`` ...).
         gen_state (dict): ``gen_model_final.pth`` (``model.model.*``).
         model (nn.Module): a ``ParserFreeTryOn`` built for inference.
+        warp_path (str): the warp file, for messages.
+        gen_path (str): the generator file, for messages.
 
     Raises:
+        OfficialWeightsError: swapped or already converted inputs, non-tensor entries.
         WeightsMismatchError: listing missing keys and unknown / shape-mismatched input
-        keys by their official names (``warp:<key>``, ``generator:<key>``).
+        keys by their official names (``warp:<key>``, ``generator:<key>``), on one line.
     """
-    for name, state in (('warp', warp_state), ('generator', gen_state)):
+    for name, state, path in (('warp', warp_state, warp_path),
+                              ('generator', gen_state, gen_path)):
         bad = [k for k, v in state.items() if not isinstance(v, Tensor)]
         if bad:
-            raise WeightsMismatchError(f'{name} weights hold non-tensor entries: '
-                                       f'{listed(bad)}', unexpected=bad)
+            raise OfficialWeightsError(
+                f'{name} weights hold non-tensor entries: {listed(bad, LISTED_KEYS)}', path,
+                f'pass the official {OFFICIAL_FILES[name]}')
+    check_official_inputs(warp_state, gen_state, warp_path, gen_path)
     renamed, ignored, unknown = official_to_vtonbox_keys(warp_state, gen_state)
     missing, extra, shapes = compare_state_dict(model, renamed)
     unexpected = unknown + [vtonbox_to_official_key(k) for k in extra]
@@ -214,6 +302,22 @@ def convert_official_state_dicts(warp_state: Dict[str, Tensor],
     return ConversionResult(converted, num_warp, len(converted) - num_warp, ignored)
 
 
+def read_official_file(path: str, option: str) -> Dict[str, Tensor]:
+    """The state dict of one input file (``state_dict`` taken, ``module.`` stripped).
+
+    Raises:
+        OfficialWeightsError: the file is an MMEngine checkpoint with ``meta`` (written by
+            vtonbox: converted before or trained), not an official file.
+    """
+    checkpoint = load_checkpoint_file(path)
+    if isinstance(checkpoint, dict) and 'meta' in checkpoint and 'state_dict' in checkpoint:
+        raise OfficialWeightsError(
+            f'{option} is already converted (it has `meta` and `state_dict`): a vtonbox '
+            'checkpoint', path, f'no conversion needed; use it directly, e.g. python '
+            f'tools/test.py {DEFAULT_CONFIG} {path}')
+    return state_dict_of(checkpoint, path)
+
+
 def convert_official_checkpoints(warp_path: str, gen_path: str, out_path: str,
                                  config: str = DEFAULT_CONFIG,
                                  cfg_options: Optional[dict] = None) -> ConversionResult:
@@ -223,14 +327,22 @@ def convert_official_checkpoints(warp_path: str, gen_path: str, out_path: str,
     vtonbox_version=..., config=..., ignored_keys=...))``, loadable with
     ``mmengine.runner.load_checkpoint`` and ``torch.load(weights_only=True)``.
 
+    Checked in this order, each before the slower steps: the config exists, both inputs
+    load (``weights_only=True``), neither is a vtonbox checkpoint already, they are not
+    swapped; then the model is built and the keys compared.
+
     Raises:
-        FileNotFoundError: an input or the config is missing.
+        UserError: the config is missing; :class:`CheckpointError` for an input that is
+            missing or cannot be loaded; :class:`OfficialWeightsError` (see
+            :func:`check_official_inputs`).
         WeightsMismatchError: the inputs do not fit the config's model.
     """
-    warp_state = read_state_dict(warp_path)
-    gen_state = read_state_dict(gen_path)
+    resolve_config(config)
+    warp_state = read_official_file(warp_path, '--warp')
+    gen_state = read_official_file(gen_path, '--gen')
+    check_official_inputs(warp_state, gen_state, warp_path, gen_path)
     model = build_model_from_config(config, cfg_options)
-    result = convert_official_state_dicts(warp_state, gen_state, model)
+    result = convert_official_state_dicts(warp_state, gen_state, model, warp_path, gen_path)
     result.meta = dict(
         converted_from=dict(warp=osp.basename(warp_path), generator=osp.basename(gen_path)),
         sha256=dict(warp=file_sha256(warp_path), generator=file_sha256(gen_path)),

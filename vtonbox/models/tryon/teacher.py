@@ -7,8 +7,9 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from vtonbox.registry import MODELS
-from vtonbox.utils.checkpoint import read_state_dict, select_prefixed
+from vtonbox.utils.checkpoint import CheckpointError, read_state_dict, select_prefixed
 from vtonbox.utils.frozen import FrozenModule
+from vtonbox.utils.state_dict import listed
 
 from .teacher_inputs import (
     DENSEPOSE_ARM_IDS,
@@ -77,8 +78,10 @@ class ParserBasedTeacher(FrozenModule):
             module = getattr(self, name)
             missing, unexpected = module.load_state_dict(part, strict=False)
             if missing or not part:
-                raise KeyError(f'{checkpoint} does not hold a parser-based {name}: missing '
-                               f'keys {missing or "all"} (unexpected: {unexpected})')
+                detail = f'{len(missing)} missing keys: {listed(missing)}' if part else \
+                    f'no {name}.* keys'
+                raise CheckpointError(checkpoint, f'does not hold a parser-based {name} '
+                                      f'({detail})', f'pass the checkpoint written by: {made_by}')
 
     @torch.no_grad()
     def forward(self, inputs: Dict[str, Tensor], paired: bool = True) -> TeacherOutput:

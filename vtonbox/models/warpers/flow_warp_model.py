@@ -1,5 +1,5 @@
 """FlowWarpModel: two encoders, two FPNs and a warping head (PF-AFN's AFWM)."""
-from typing import Optional
+from typing import List, Optional, Sequence
 
 from torch import Tensor, nn
 
@@ -118,6 +118,38 @@ class FlowWarpModel(nn.Module):
             64x48, 128x96, 256x192 and ``flow`` is ``(N, 2, 256, 192)``.
         """
         self._check_inputs(cond, cloth, cloth_mask)
-        cloth_pyramid = self.cloth_fpn(self.cloth_encoder(cloth))
-        cond_pyramid = self.cond_fpn(self.cond_encoder(cond))
+        return self.warp_pyramids(cloth, cloth_mask, self.encode_cloth(cloth),
+                                  self.encode_cond(cond))
+
+    # The three steps of forward, for callers that reuse one branch: the teacher warps
+    # two garments onto one condition, the fast inference graph caches a garment.
+    def encode_cloth(self, cloth: Tensor) -> List[Tensor]:
+        """Cloth branch: ``(N, 3, H, W)`` masked cloth -> FPN pyramid, fine -> coarse,
+        ``(N, C, H / 2 ** (l + 1), W / 2 ** (l + 1))`` for level ``l``."""
+        return list(self.cloth_fpn(self.cloth_encoder(cloth)))
+
+    def encode_cond(self, cond: Tensor) -> List[Tensor]:
+        """Condition branch: ``(N, cond_channels, H, W)`` -> FPN pyramid (as
+        :meth:`encode_cloth`)."""
+        return list(self.cond_fpn(self.cond_encoder(cond)))
+
+    def warp_pyramids(self, cloth: Tensor, cloth_mask: Tensor, cloth_pyramid: Sequence[Tensor],
+                      cond_pyramid: Sequence[Tensor]) -> WarpOutput:
+        """The warping head on encoded pyramids -> ``WarpOutput`` (what forward returns).
+
+        Args:
+            cloth (Tensor): ``(N, 3, H, W)`` masked cloth in ``[-1, 1]``.
+            cloth_mask (Tensor): ``(N, 1, H, W)`` in ``{0, 1}``.
+            cloth_pyramid, cond_pyramid (Sequence[Tensor]): from :meth:`encode_cloth` /
+                :meth:`encode_cond`.
+        """
         return self.warper(cloth, cloth_mask, cloth_pyramid, cond_pyramid)
+
+    def final_flow(self, cloth_pyramid: Sequence[Tensor],
+                   cond_pyramid: Sequence[Tensor]) -> Tensor:
+        """Only the finest flow ``(N, 2, h, w)`` (float32), without the per-level training
+        outputs (fast inference). Needs a warper with ``estimate_flows`` (``AFlowNet``)."""
+        if not hasattr(self.warper, 'estimate_flows'):
+            raise TypeError(f'{type(self.warper).__name__} has no flow cascade '
+                            '(estimate_flows); use warp_pyramids')
+        return self.warper.estimate_flows(cloth_pyramid, cond_pyramid)[0][-1]
