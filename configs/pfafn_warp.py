@@ -1,37 +1,26 @@
 # PF-AFN stage 3 — parser-free student warp (3 condition channels: the tutor image),
-# supervised by the real photo and distilled from the frozen teacher (reference §3.4-3.6).
-# Init: teacher warp without cond branch / refine nets. First `niter` epochs train only
-# those parts. Next: configs/pfafn_student.py.
+# supervised by the real photo and distilled from the frozen teacher (stage 2).
+# Init: teacher warp without cond branch / refine nets. The first epochs train only
+# those parts (docs/advanced_guides/distillation.md). Next: configs/pfafn_student.py.
 #   bash tools/dist_train.sh configs/pfafn_warp.py 8
 _base_ = [
-    '_base_/models/pfafn_warp.py', '_base_/datasets/viton.py',
+    '_base_/models/pfafn_warp.py', '_base_/models/pbafn_tryon.py',
+    '_base_/models/tryon_losses.py', '_base_/datasets/viton.py',
     '_base_/schedules/adam_linear_decay_200e.py', '_base_/tryon_runtime.py'
 ]
-
-teacher_checkpoint = 'work_dirs/pbafn_tryon/epoch_100.pth'
-teacher_made_by = 'python tools/train.py configs/pbafn_tryon.py'
-
-teacher = dict(
-    type='ParserBasedTeacher',
-    warp_model=dict(type='FlowWarpModel', cond_channels=45),
-    generator=dict(type='ResUnetGenerator', in_channels=8),
-    checkpoint=teacher_checkpoint,
-    made_by=teacher_made_by)
-
-distill_cfg = dict(
-    feature=dict(type='FeatureDistillationLoss', level_weights=[0.2, 0.16, 0.12, 0.08, 0.04]),
-    flow=dict(type='FlowDistillationLoss', levels=[2, 3, 4], level_weights=[3, 4, 5]),
-    gate=True)  # distil only samples where the teacher warps better than the student
 
 model = dict(
     type='ParserFreeWarp',
     warp_model={{_base_.warp_model}},
-    warp_loss=dict(type='MultiScaleWarpLoss', vgg_loss=dict(type='VGGPerceptualLoss')),
-    teacher=teacher,
-    distill_cfg=distill_cfg,
-    init_cfg=dict(type='PartialPretrained', checkpoint=teacher_checkpoint,
+    warp_loss={{_base_.warp_loss}},
+    teacher={{_base_.pfafn_teacher}},
+    distill_cfg={{_base_.distill_cfg}},
+    # the student warp starts from the teacher's, except its condition branch and
+    # refine nets (they see a photo instead of parsing and pose)
+    init_cfg=dict(type='PartialPretrained', checkpoint={{_base_.pfafn_teacher.checkpoint}},
                   src_prefix='warp_model.', dst='warp_model',
-                  exclude=[r'^cond_', r'^warper\.refine_nets'], made_by=teacher_made_by))
+                  exclude=[r'^cond_', r'^warper\.refine_nets'],
+                  made_by={{_base_.pfafn_teacher.made_by}}))
 
 custom_hooks = [
     dict(type='TryOnVisualizationHook', interval=1000, test_interval=100),

@@ -15,8 +15,3 @@ visualizer = dict(type='TryOnVisualizer',
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
                          find_unused_parameters=False)
 sync_bn = 'torch'  # BatchNorm -> SyncBatchNorm under distributed training (GPU)
-
-# Unpaired protocol (FID/KID vs the real test persons) on the test split; the paired
-# split (SSIM/PSNR vs the person's own photo) is the validation loop.
-val_evaluator = [dict(type='SSIM'), dict(type='PSNR')]
-test_evaluator = [dict(type='FID'), dict(type='KID')]

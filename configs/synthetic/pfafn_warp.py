@@ -15,8 +15,7 @@ val_dataloader = {{_base_.synthetic_val_dataloader}}
 model = dict(
     warp_model={{_base_.tiny_aflow_warp_model}},
     warp_loss=dict(vgg_loss=None),
-    teacher=dict(warp_model={{_base_.tiny_aflow_warp_model}},
-                 generator={{_base_.tiny_generator}},
+    teacher=dict(tryon={{_base_.tiny_teacher_tryon}},
                  checkpoint=teacher_checkpoint,
                  made_by='python tools/train.py configs/synthetic/pbafn_tryon.py'),
     init_cfg=dict(checkpoint=teacher_checkpoint,

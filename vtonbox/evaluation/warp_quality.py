@@ -4,7 +4,8 @@ On paired data with parsing (e.g. the synthetic test split) the worn cloth is
 ``person * upper_cloth_mask``. The score is the mean absolute error (images in [0, 1])
 inside that region between it and (a) the model's warped cloth and (b) the *identity
 warp*, i.e. the flat product cloth left where it is. A warp that learned anything
-scores lower than the identity.
+scores lower than the identity. Computed from the model's predictions (what
+``predict`` returns), so it works for every algorithm alike.
 """
 from typing import Dict, Iterable
 
@@ -16,16 +17,15 @@ WARP_L1 = 'warped_cloth_l1'
 IDENTITY_L1 = 'identity_warp_l1'
 
 
-def warp_output(model, inputs: Dict[str, Tensor]):
-    """The ``WarpOutput`` of any vtonbox try-on algorithm for a preprocessed batch."""
-    from vtonbox.models.tryon import CPVTONBaseline, ParserBasedWarp, ParserFreeWarp
-    if isinstance(model, ParserFreeWarp):
-        return model.warp(inputs['person'], inputs)
-    if isinstance(model, ParserBasedWarp):
-        return model.warp(inputs)
-    if isinstance(model, CPVTONBaseline):
-        return model.run(inputs)[0]
-    raise TypeError(f'no warp for {type(model).__name__}')
+def predicted_warped_cloth(model: torch.nn.Module, inputs: Dict[str, Tensor]) -> Tensor:
+    """The warped cloth a try-on model predicts for a preprocessed batch, (N, 3, H, W)
+    in [-1, 1]: ``pred_warped_cloth`` of what ``model(..., mode='predict')`` returns
+    (any vtonbox algorithm; uint8 images, so within 1/255 of the float warp)."""
+    samples = model(inputs, None, mode='predict')
+    if not samples or 'pred_warped_cloth' not in samples[0]:
+        raise KeyError(f'{type(model).__name__} predicts no `pred_warped_cloth`')
+    warped = torch.stack([sample.pred_warped_cloth for sample in samples])
+    return warped.to(inputs['person'].device, torch.float32) / 127.5 - 1
 
 
 def region_l1_sums(pred: Tensor, target: Tensor, region: Tensor):
@@ -56,7 +56,7 @@ def evaluate_warp_quality(model, batches: Iterable[dict]) -> Dict[str, float]:
                            'add ParsingToRegionMasks to the pipeline)')
         region = inputs['upper_cloth_mask']
         target = inputs['person'] * region
-        warped = warp_output(model, inputs).warped_cloth
+        warped = predicted_warped_cloth(model, inputs)
         identity = inputs['cloth'] * inputs['cloth_mask']
         warp_sum, n = region_l1_sums(warped * region, target, region)
         identity_sum, _ = region_l1_sums(identity * region, target, region)

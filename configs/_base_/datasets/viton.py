@@ -89,3 +89,10 @@ test_dataloader = dict(
         data_prefix=test_data_prefix,
         ann_file='test_pairs.txt',
         pipeline=test_pipeline))
+
+# The two protocols of this data: unpaired (FID/KID vs the real test persons) on the test
+# split; paired (SSIM/PSNR vs the person's own photo) as the validation loop.
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+val_evaluator = [dict(type='SSIM'), dict(type='PSNR')]
+test_evaluator = [dict(type='FID'), dict(type='KID')]

@@ -10,3 +10,5 @@ tiny_tps_warp_model = dict(
     fpn=dict(out_channels=64),
     warper=dict(regressor_channels=[64, 64, 32, 32]))
 tiny_generator = dict(ngf=16)
+# The synthetic teacher: the stage-2 network with the narrow parser-based warp/generator.
+tiny_teacher_tryon = dict(warp_model=tiny_aflow_warp_model, generator=tiny_generator)

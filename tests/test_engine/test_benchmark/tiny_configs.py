@@ -16,7 +16,7 @@ _base_ = [{{base!r}}]
 model = dict(
     warp_model={_TINY_WARP},
     generator=dict(ngf=4),
-    teacher=dict(warp_model={_TINY_WARP}, generator=dict(ngf=4)))
+    teacher=dict(tryon=dict(warp_model={_TINY_WARP}, generator=dict(ngf=4))))
 """
 
 

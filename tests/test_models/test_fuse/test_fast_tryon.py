@@ -100,8 +100,8 @@ def test_predict_with_cloth_matches_model_predict(tiny_model):
     pred = fast.predict_with_cloth(inputs['person'],
                                    fast.encode_cloth(inputs['cloth'], inputs['cloth_mask']))
     with torch.no_grad():
-        out = tiny_model.warp(inputs['person'], inputs)
-        comp = tiny_model.render(inputs['person'], out)
+        out = tiny_model.warp(inputs)
+        comp = tiny_model.render(inputs, out)
     for got, want in ((pred.tryon, comp.tryon), (pred.rendered, comp.rendered),
                       (pred.warped_cloth, out.warped_cloth),
                       (pred.warped_mask, out.warped_mask)):

@@ -80,6 +80,82 @@ def make_garment(rng, background, base=None, second=None, kind=None, outline=Non
     return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy(), gt
 
 
+def vertical_gradient(top, bottom):
+    """(H * SUPERSAMPLE, W * SUPERSAMPLE, 3) uint8 studio backdrop fading top -> bottom."""
+    ramp = np.linspace(0.0, 1.0, HEIGHT * SUPERSAMPLE)[:, None, None]
+    colours = (1 - ramp) * np.array(top, np.float64) + ramp * np.array(bottom, np.float64)
+    return np.repeat(np.round(colours), WIDTH * SUPERSAMPLE, axis=1).astype(np.uint8)
+
+
+def long_sleeve_garment(background, base, gap, flare=0.0, print_colour=None):
+    """Long-sleeve shirt whose sleeves hang ``gap`` px beside the torso, open at the bottom.
+
+    Args:
+        background (tuple | np.ndarray): RGB colour, or a supersampled backdrop image.
+        base (tuple): RGB garment colour.
+        gap (float): gap between sleeve and torso at the armpit, output pixels.
+        flare (float): how much wider (px) the gap is at the cuff than at the armpit.
+        print_colour (tuple, optional): colour of a chest print (a disc and letters)
+            drawn fully inside the shirt, so its pixels are enclosed holes when it has the
+            background colour.
+
+    Returns:
+        tuple: JPEG-decoded image (H, W, 3) uint8 RGB; ground-truth silhouette (H, W)
+        bool (the print counts as garment); gap (H, W) bool, background pixels between
+        sleeves and torso at least 1 px from the garment; print (H, W) bool, print pixels
+        at least 1 px from the shirt colour.
+    """
+    big_h, big_w = HEIGHT * SUPERSAMPLE, WIDTH * SUPERSAMPLE
+    cx, top, hem = big_w / 2, 0.1 * big_h, 0.9 * big_h
+    body, shoulder, sleeve = 0.22 * big_w, 0.24 * big_w, 0.09 * big_w
+    armpit, cuff = top + 0.22 * big_h, 0.8 * big_h
+    inside = np.zeros((big_h, big_w), np.uint8)
+    torso = [(cx - 0.08 * big_w, top), (cx - shoulder, top + 0.03 * big_h),
+             (cx - body, armpit), (cx - body, hem)]
+    torso += [(2 * cx - x, y) for x, y in reversed(torso)]
+    cv2.fillPoly(inside, [np.round(np.array(torso)).astype(np.int32)], 255)
+    gap_region = np.zeros_like(inside)
+    for sign in (-1, 1):
+        inner_top = cx + sign * (body + gap * SUPERSAMPLE)
+        inner_cuff = cx + sign * (body + (gap + flare) * SUPERSAMPLE)
+        arm = [(cx + sign * (shoulder - 0.03 * big_w), top + 0.03 * big_h),
+               (cx + sign * (shoulder + sleeve), top + 0.06 * big_h),
+               (inner_cuff + sign * sleeve, cuff), (inner_cuff, cuff), (inner_top, armpit),
+               (cx + sign * 0.9 * body, armpit)]
+        cv2.fillPoly(inside, [np.round(np.array(arm)).astype(np.int32)], 255)
+        slit = [(cx + sign * body, armpit), (inner_top, armpit), (inner_cuff, cuff),
+                (cx + sign * body, cuff)]
+        cv2.fillPoly(gap_region, [np.round(np.array(slit)).astype(np.int32)], 255)
+    if isinstance(background, np.ndarray):
+        canvas = background.copy()
+    else:
+        canvas = np.empty((big_h, big_w, 3), np.uint8)
+        canvas[:] = background
+    cloth = np.empty_like(canvas)
+    cloth[:] = base
+    printed = np.zeros_like(inside)
+    if print_colour is not None:
+        cv2.circle(printed, (int(cx), int(0.35 * big_h)), int(0.08 * big_w), 255, -1)
+        cv2.putText(printed, 'VTON', (int(cx - 0.15 * big_w), int(0.6 * big_h)),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.75 * SUPERSAMPLE, 255, 3 * SUPERSAMPLE)
+        cloth[printed > 0] = print_colour
+    canvas[inside > 0] = cloth[inside > 0]
+    image = cv2.resize(canvas, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    _, encoded = cv2.imencode('.jpg', image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    image = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
+    def small(big):
+        return cv2.resize(big, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+
+    gt = small(inside) > 127
+    touched = cv2.dilate(np.uint8(small(inside) > 0), np.ones((3, 3), np.uint8)) > 0
+    gap_pixels = (small(gap_region) > 0) & ~touched
+    plain = cv2.dilate(np.uint8(small(np.where(printed > 0, 0, inside)) > 0),
+                       np.ones((3, 3), np.uint8)) > 0
+    print_pixels = (small(printed) == 255) & ~plain
+    return image, gt, gap_pixels, print_pixels
+
+
 def iou(mask, gt):
     pred = mask > 127
     return (pred & gt).sum() / max((pred | gt).sum(), 1)
@@ -122,6 +198,54 @@ def test_two_tone_background_and_garment_touching_border(parser):
     studio[:HEIGHT // 2], studio[HEIGHT // 2:] = (225, 210, 190), (150, 150, 160)
     image = np.where(gt[..., None], image, studio).astype(np.uint8)
     assert iou(parser(image), gt) >= MIN_MEAN_IOU
+
+
+GRADIENT_BG = 'gradient'
+GAP_BACKGROUNDS = [WHITE, GREY, GRADIENT_BG]
+SLEEVE_COLOURS = [(30, 60, 150), (200, 30, 30), (20, 20, 20), (240, 170, 190), (40, 160, 60)]
+#: Gap of 5 output pixels: a path of background pixels survives JPEG ringing.
+SLEEVE_GAP = 5.0
+#: At most this fraction of a gap may come out as garment (ringing specks).
+MAX_FILLED_GAP = 0.01
+
+
+def _backdrop(background):
+    return vertical_gradient((240, 240, 240), (180, 180, 180)) \
+        if background == GRADIENT_BG else background
+
+
+@pytest.mark.parametrize('background', GAP_BACKGROUNDS, ids=['white', 'grey200', 'gradient'])
+@pytest.mark.parametrize('base', SLEEVE_COLOURS, ids=['navy', 'red', 'black', 'pink', 'green'])
+def test_gap_between_sleeve_and_torso_stays_background(parser, background, base):
+    """The open gap beside a long sleeve is background, not a filled wedge (issue 13)."""
+    image, gt, gap, _ = long_sleeve_garment(_backdrop(background), base, SLEEVE_GAP)
+    mask = parser(image)
+    assert gap.sum() > 400  # two 5 px wide slits, ~120 rows each
+    assert (mask[gap] > 0).mean() <= MAX_FILLED_GAP
+    assert iou(mask, gt) >= MIN_MEAN_IOU
+
+
+@pytest.mark.parametrize('background', GAP_BACKGROUNDS, ids=['white', 'grey200', 'gradient'])
+def test_wedge_beside_sleeve_and_enclosed_print(parser, background):
+    """A gap closing towards the armpit stays open where it is wide; a print of the
+    background colour enclosed by the shirt is a hole and is filled."""
+    backdrop = _backdrop(background)
+    colour = (255, 255, 255) if background == GRADIENT_BG else background
+    image, gt, gap, printed = long_sleeve_garment(backdrop, (30, 60, 150), gap=2.0,
+                                                  flare=8.0, print_colour=colour)
+    mask = parser(image)
+    wide = gap & (cv2.distanceTransform(np.uint8(~gt), cv2.DIST_L2, 3) >= 2.5)
+    assert wide.sum() > 300 and printed.sum() > 300
+    assert (mask[wide] > 0).mean() <= MAX_FILLED_GAP
+    assert (mask[printed] > 0).all()
+    assert iou(mask, gt) >= MIN_MEAN_IOU
+
+
+def test_narrow_gap_on_white(parser):
+    """A 4 px gap of a dark shirt on white (3 px of pure background after anti-aliasing)."""
+    image, gt, gap, _ = long_sleeve_garment(WHITE, (20, 20, 20), 4.0)
+    mask = parser(image)
+    assert gap.sum() > 200 and not (mask[gap] > 0).any()
 
 
 def test_iou_on_synthetic_test_split(parser, tmp_path):

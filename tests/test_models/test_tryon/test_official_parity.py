@@ -81,8 +81,9 @@ def converted(tmp_path_factory):
 
 def vtonbox_forward(model, person, cloth, mask):
     with torch.no_grad():
-        out = model.warp(person, dict(person=person, cloth=cloth, cloth_mask=mask))
-        comp = model.render(person, out)
+        inputs = dict(person=person, cloth=cloth, cloth_mask=mask)
+        out = model.warp(inputs)
+        comp = model.render(inputs, out)
     return dict(tryon=comp.tryon, warped_cloth=out.warped_cloth, warped_edge=out.warped_mask,
                 rendered=comp.rendered, flow=out.flow)
 

@@ -48,7 +48,7 @@ def test_student_initialised_from_previous_stage(trained_stages):
     stage2 = torch.load(osp.join(work_root, 'pbafn_tryon', 'epoch_1.pth'), map_location='cpu',
                         weights_only=True)['state_dict']
     key = 'generator.model.model.0.weight'
-    assert torch.equal(student.teacher.generator.state_dict()[key.split('.', 1)[1]],
+    assert torch.equal(student.teacher.tryon.generator.state_dict()[key.split('.', 1)[1]],
                        stage2[key])
     assert not any(p.requires_grad for p in student.teacher.parameters())
     assert not student.teacher.training

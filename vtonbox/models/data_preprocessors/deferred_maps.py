@@ -15,7 +15,8 @@ each map in the data sample's ``deferred_inputs`` metainfo (written by
 
 ``TryOnDataPreprocessor`` runs the functions below on the stacked batch, vectorised
 over it. Each gives exactly (``torch.equal``) the stacked output of its numpy
-transform.
+transform. They use elementwise ops only (no matmul), so autocast (the preprocessor
+runs inside MMEngine's ``optim_context``) leaves them in float32.
 """
 from typing import Callable, Dict, Sequence
 
@@ -42,26 +43,37 @@ def pose_maps(keypoints: Tensor, height: int, width: int, radius: int) -> Tensor
     visible = (keypoints[..., 0] > KEYPOINT_MIN_COORD) & (keypoints[..., 1] > KEYPOINT_MIN_COORD)
     rows = torch.arange(height, device=keypoints.device)
     cols = torch.arange(width, device=keypoints.device)
-    in_rows = (rows - centres[..., 1:]).abs() <= radius  # (N, K, H)
+    in_rows = ((rows - centres[..., 1:]).abs() <= radius) & visible[..., None]  # (N, K, H)
     in_cols = (cols - centres[..., :1]).abs() <= radius  # (N, K, W)
-    inside = (in_rows & visible[..., None])[..., :, None] & in_cols[..., None, :]
-    return torch.where(inside, POSE_INSIDE, POSE_OUTSIDE).float()
+    # (2 * row) * col - 1: +1 inside the square, -1 elsewhere (exact in float32).
+    scale = POSE_INSIDE - POSE_OUTSIDE
+    out = (in_rows.float() * scale)[..., :, None] * in_cols.float()[..., None, :]
+    return out.add_(POSE_OUTSIDE)
 
 
 def region_mask(labels: Tensor, ids: Sequence[int]) -> Tensor:
     """(N, 1, H, W) id map -> float32 {0, 1} mask of the pixels whose id is in ``ids``
-    (batched ``np.isin``)."""
-    test = torch.as_tensor(tuple(ids), dtype=labels.dtype, device=labels.device)
-    return torch.isin(labels, test).float()
+    (batched ``np.isin``; one comparison per id, faster than ``torch.isin`` for the few
+    ids of a region)."""
+    ids = tuple(int(i) for i in ids)
+    if not ids:
+        return torch.zeros(labels.shape, device=labels.device)
+    mask = labels == ids[0]
+    for value in ids[1:]:
+        mask |= labels == value
+    return mask.float()
 
 
 def one_hot(labels: Tensor, num_classes: int) -> Tensor:
-    """(N, 1, H, W) ids -> (N, num_classes, H, W) float32 one-hot (ids outside the range
-    give all-zero pixels; the worker-side transform has already refused them)."""
+    """(N, 1, H, W) ids in [0, num_classes) -> (N, num_classes, H, W) float32 one-hot.
+
+    The ids must be in range: ``DensePoseToOneHot`` refuses others in the worker, also
+    with ``defer=True``.
+    """
     if labels.ndim != 4 or labels.shape[1] != 1:
         raise ValueError(f'one_hot expects (N, 1, H, W) ids, got {tuple(labels.shape)}')
-    classes = torch.arange(num_classes, dtype=labels.dtype, device=labels.device)
-    return (labels == classes.view(1, -1, 1, 1)).float()
+    out = torch.zeros((labels.shape[0], num_classes, *labels.shape[2:]), device=labels.device)
+    return out.scatter_(1, labels.long(), 1.0)
 
 
 #: Op name (as recorded by the deferred transforms) -> builder(source, **params).

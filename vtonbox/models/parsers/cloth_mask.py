@@ -3,7 +3,9 @@
 Product photos show one garment on a plain studio background. The background colour
 is estimated from the image border, every pixel gets its colour distance to the
 background, and the garment is the largest connected region that stands out from the
-background noise, with its holes filled (VITON cloth masks are filled silhouettes).
+background noise, with its enclosed holes filled (VITON cloth masks are filled
+silhouettes); background connected to the image border stays background, however
+narrow the channel that connects it (the gap between a long sleeve and the torso).
 
 Steps:
     1. Background colours: k-means (deterministic, at most ``max_background_clusters``)
@@ -21,7 +23,11 @@ Steps:
        filtering (thin dark outlines) and required in the kept region.
     4. Morphology with kernels scaled to the image size (close bridges gaps in faint
        outlines, open removes thin spurs), largest connected component, hole filling by
-       flood fill from the border.
+       flood fill from the border. What the closing covered of the open background is
+       given back: pixels within the noise threshold, or in a thin channel between
+       strongly contrasting garment pixels with the background lightness (JPEG smears
+       the garment chroma over such a channel), 8-connected to the border
+       (``open_background``).
     5. Outline refinement: in a thin band inside the outline, a pixel stays garment only
        if its RGB distance to the background is at least ``coverage_threshold`` of the
        distance of the nearest pixel inside the band. Anti-aliasing and JPEG blur mix
@@ -34,7 +40,12 @@ with no outline or shadow is cut off; true holes in a garment are filled; garmen
 colours covering more than ``min_cluster_fraction`` of the border band are taken as
 background; a steep background gradient raises the noise threshold (fitted by at most
 ``max_background_clusters`` colours); pale print narrower than ``refine_ratio`` of the
-image side where it meets the outline can be cut.
+image side where it meets the outline can be cut; a gap between garment parts stays
+background only if a path of background pixels runs through it: at 192 x 256 (JPEG
+quality 90) gaps of 5 px do, gaps of 2-4 px often fill with JPEG ringing and are
+filled; conversely a garment part in a thin channel between strongly contrasting
+parts, with nearly the background lightness and chroma (lightness within
+``gap_lightness_tolerance`` low thresholds) and reaching the outline, is cut off.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -175,6 +186,11 @@ class ClothMaskParser:
         refine_ratio (float): width of the refined outline band / shorter image side.
         coverage_threshold (float): fraction of the local garment contrast a pixel of the
             outline band needs to stay garment (0.5 = half covered).
+        gap_contrast (float): a pixel is in a thin background channel (see
+            ``open_background``) when its distance is at most this fraction of the
+            strongest distance within the closing kernel.
+        gap_lightness_tolerance (float): a channel pixel is background when its lightness
+            is within this many low thresholds of a background colour.
     """
 
     def __init__(self,
@@ -189,7 +205,9 @@ class ClothMaskParser:
                  open_ratio: float = 0.01,
                  close_ratio: float = 0.03,
                  refine_ratio: float = 0.01,
-                 coverage_threshold: float = 0.5) -> None:
+                 coverage_threshold: float = 0.5,
+                 gap_contrast: float = 0.25,
+                 gap_lightness_tolerance: float = 1.5) -> None:
         if max_background_clusters < 1:
             raise ValueError(
                 f'max_background_clusters must be >= 1, got {max_background_clusters}')
@@ -200,6 +218,11 @@ class ClothMaskParser:
             raise ValueError(f'median_size must be 1, 3 or 5, got {median_size}')
         if not 0.0 < coverage_threshold < 1.0:
             raise ValueError(f'coverage_threshold must be in (0, 1), got {coverage_threshold}')
+        if not 0.0 <= gap_contrast < 1.0:
+            raise ValueError(f'gap_contrast must be in [0, 1), got {gap_contrast}')
+        if gap_lightness_tolerance < 0.0:
+            raise ValueError(
+                f'gap_lightness_tolerance must be >= 0, got {gap_lightness_tolerance}')
         self.border_ratio = border_ratio
         self.max_background_clusters = max_background_clusters
         self.min_cluster_fraction = min_cluster_fraction
@@ -212,6 +235,8 @@ class ClothMaskParser:
         self.close_ratio = close_ratio
         self.refine_ratio = refine_ratio
         self.coverage_threshold = coverage_threshold
+        self.gap_contrast = gap_contrast
+        self.gap_lightness_tolerance = gap_lightness_tolerance
 
     def __call__(
         self, image: Union[np.ndarray, Sequence[np.ndarray]]
@@ -276,24 +301,47 @@ class ClothMaskParser:
         mask = cv2.morphologyEx(detected, cv2.MORPH_CLOSE,
                                 _odd_kernel(self.close_ratio * side, 3))
         mask = fill_holes(largest_component(mask, seeds=confident))
+        # The closing also bridges the mouth of background channels (the gap between a
+        # sleeve and the torso) and fills their narrow parts: give back what it covered
+        # of the background that is connected to the border.
         mask[self.open_background(lab, distance_lab, centres_lab, low, high, side)] = 0
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _odd_kernel(self.open_ratio * side, 3))
         mask = largest_component(mask)
         mask = self.refine_outline(mask, nearest_distance(rgb, centres_rgb), side)
         return fill_holes(largest_component(mask))
 
-    def open_background(self, lab, distance_lab, centres_lab, low, high, side):
-        import os
-        _f = float(os.environ.get('CF', '1.5'))
-        _vr = float(os.environ.get('VR', '0.25'))
-        if os.environ.get('FL', 'dilate') == 'dilate':
-            flank = cv2.dilate(distance_lab, _odd_kernel(float(os.environ.get('FK', self.close_ratio)) * side, 3))
-        else:
-            flank = cv2.morphologyEx(distance_lab, cv2.MORPH_CLOSE, _odd_kernel(self.close_ratio * side, 3))
-        valley = (flank > high) & (distance_lab <= _vr * flank)
-        dl = np.min(np.abs(lab[..., :1] - centres_lab[None, None, :, 0]), axis=-1)
-        open_ = (distance_lab <= low) | (valley & (dl <= _f * low))
-        return border_background(np.where(open_, np.uint8(0), np.uint8(255)), 8)
+    def open_background(self, lab: np.ndarray, distance: np.ndarray, centres_lab: np.ndarray,
+                        low: float, high: float, side: int) -> np.ndarray:
+        """Background connected to the image border, through channels however narrow.
+
+        A pixel is open background when its distance to the background is at most the
+        low threshold, or when it lies in a thin channel between strongly contrasting
+        garment pixels (the gap between a sleeve and the torso) and only its lightness
+        is needed to call it background: there JPEG spreads the garment chroma over the
+        whole channel and rings the lightness by a few units, so the channel pixel must
+        be at most ``gap_contrast`` of the strongest distance within the closing kernel
+        (itself above the high threshold) and its lightness within
+        ``gap_lightness_tolerance`` low thresholds of a background colour. Open pixels
+        8-connected to the border are returned.
+
+        Args:
+            lab (np.ndarray): (H, W, 3) chroma-weighted Lab image.
+            distance (np.ndarray): (H, W) distance to the nearest background colour.
+            centres_lab (np.ndarray): (K, 3) background colours (chroma-weighted Lab).
+            low (float): noise threshold of ``thresholds``.
+            high (float): Otsu threshold of ``thresholds``.
+            side (int): shorter image side.
+
+        Returns:
+            np.ndarray: (H, W) bool.
+        """
+        flank = cv2.dilate(distance, _odd_kernel(self.close_ratio * side, 3))
+        channel = (flank > high) & (distance <= self.gap_contrast * flank)
+        lightness = np.abs(lab[..., :1] - centres_lab[None, None, :, 0]).min(axis=-1)
+        open_pixels = (distance <= low) | (
+            channel & (lightness <= self.gap_lightness_tolerance * low))
+        return border_background(np.where(open_pixels, np.uint8(0), np.uint8(255)),
+                                 connectivity=8)
 
     def background_colors(self, border_lab: np.ndarray,
                           border_rgb: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:

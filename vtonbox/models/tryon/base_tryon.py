@@ -1,13 +1,16 @@
-"""Base class of the try-on algorithms: mode dispatch, packing predictions into
-``TryOnDataSample``s, and a guarded training step."""
+"""Base class of the try-on algorithms: the one contract (``warp``, ``render``, ``loss``,
+``predict``), mode dispatch, packing predictions into ``TryOnDataSample``s, a guarded
+training step, and the helpers the algorithms share."""
 import math
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from torch import Tensor
+from torch import Tensor, nn
 
+from vtonbox.models.generators.composition import TryOnComposition
+from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import to_uint8_image
@@ -21,12 +24,42 @@ NONFINITE_MAX_CONSECUTIVE_SKIPS = 100
 NONFINITE_SKIPPED_LOG_KEY = 'skipped_updates'
 
 
+def cloth_targets(inputs: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
+    """The worn cloth of the real photo: ``(person * upper_cloth_mask, upper_cloth_mask)``,
+    (N, 3, H, W) in [-1, 1] and (N, 1, H, W) in {0, 1}."""
+    mask = inputs['upper_cloth_mask']
+    return inputs['person'] * mask, mask
+
+
+def inference_only(model_name: str) -> RuntimeError:
+    """The error of calling ``loss`` on a model built without losses."""
+    return RuntimeError(f'{model_name} was built for inference (no losses/teacher); '
+                        'build it from the training config to train it')
+
+
+def share_vgg(warp_loss: Optional[nn.Module], gen_loss: Optional[nn.Module]) -> None:
+    """Let both losses use one frozen VGG19 (half the memory and start-up time)."""
+    if getattr(warp_loss, 'vgg_loss', None) is not None and hasattr(gen_loss, 'vgg_loss'):
+        gen_loss.vgg_loss = warp_loss.vgg_loss
+
+
 class BaseTryOnModel(BaseModel):
     """Shared behaviour of every try-on algorithm.
 
-    Subclasses implement ``loss(inputs, data_samples) -> dict`` and
-    ``predict(inputs, data_samples) -> list[TryOnDataSample]``; ``forward`` dispatches
-    on MMEngine's ``mode``.
+    The contract every algorithm implements (so metrics, hooks, the teacher and the
+    tools never switch on the algorithm's type):
+
+    * ``warp(inputs, person=None) -> WarpOutput``: the paired cloth of the batch warped
+      onto the person;
+    * ``render(inputs, out, cloth_region=None, person=None) -> TryOnComposition``: the
+      generator and the composition for a warp output (algorithms with a generator);
+    * ``loss(inputs, data_samples) -> dict`` and
+      ``predict(inputs, data_samples) -> list[TryOnDataSample]``; ``forward`` dispatches
+      on MMEngine's ``mode``.
+
+    ``person`` is the (N, 3, H, W) photo a photo-conditioned algorithm warps onto (the
+    student gets its tutor image in training); it defaults to ``inputs['person']`` and
+    algorithms conditioned on parsing and pose ignore it.
 
     Args:
         data_preprocessor (dict): defaults to :class:`TryOnDataPreprocessor`.
@@ -87,6 +120,22 @@ class BaseTryOnModel(BaseModel):
     def tensor_forward(self, inputs: Dict[str, Tensor]) -> Union[Tensor, List[TryOnDataSample]]:
         """Raw network outputs (used by benchmarks and export); predict by default."""
         return self.predict(inputs, None)
+
+    # ------------------------------------------------------------------ contract
+    def warp(self, inputs: Dict[str, Tensor], person: Optional[Tensor] = None) -> WarpOutput:
+        """Warp the (masked) paired cloth of ``inputs`` onto the person -> ``WarpOutput``."""
+        raise NotImplementedError(f'{type(self).__name__} does not warp')
+
+    def render(self, inputs: Dict[str, Tensor], out: WarpOutput,
+               cloth_region: Optional[Tensor] = None,
+               person: Optional[Tensor] = None) -> TryOnComposition:
+        """Generator + composition for a warp output -> ``TryOnComposition``.
+
+        Args:
+            cloth_region (Tensor, optional): (N, 1, H, W) region the new cloth may cover
+                (the real cloth mask in training); None at test time.
+        """
+        raise NotImplementedError(f'{type(self).__name__} has no generator')
 
     # ------------------------------------------------------------------ weights
     # Under `MMSeparateDistributedDataParallel` every trainable child is wrapped in a DDP;

@@ -17,8 +17,7 @@ from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
-from .base_tryon import BaseTryOnModel
-from .parser_based import cloth_targets, inference_only, share_vgg
+from .base_tryon import BaseTryOnModel, cloth_targets, inference_only, share_vgg
 
 #: Channels of the agnostic representation: pose 18 + body shape 1 + face/hair RGB 3.
 AGNOSTIC_CHANNELS = 22
@@ -69,13 +68,26 @@ class CPVTONBaseline(BaseTryOnModel):
         self.warp_loss_weight = warp_loss_weight
         self.shape_downsample = shape_downsample
 
+    def warp(self, inputs: Dict[str, Tensor], person: Optional[Tensor] = None) -> WarpOutput:
+        """TPS-warp the (masked) paired cloth onto the agnostic representation ->
+        ``WarpOutput`` (``person`` is not used)."""
+        mask = inputs['cloth_mask']
+        return self.warp_model(cloth_agnostic(inputs, self.shape_downsample),
+                               inputs['cloth'] * mask, mask)
+
+    def render(self, inputs: Dict[str, Tensor], out: WarpOutput,
+               cloth_region: Optional[Tensor] = None,
+               person: Optional[Tensor] = None) -> TryOnComposition:
+        """Generator on ``[agnostic, warped cloth]`` + composition (CP-VTON composes
+        everywhere: ``cloth_region`` and ``person`` are not used)."""
+        agnostic = cloth_agnostic(inputs, self.shape_downsample)
+        gen_output = self.generator(torch.cat([agnostic, out.warped_cloth], dim=1))
+        return compose_tryon(gen_output, out.warped_cloth, out.warped_mask)
+
     def run(self, inputs: Dict[str, Tensor]) -> Tuple[WarpOutput, TryOnComposition]:
         """Warp and render -> (WarpOutput, TryOnComposition)."""
-        agnostic = cloth_agnostic(inputs, self.shape_downsample)
-        mask = inputs['cloth_mask']
-        out = self.warp_model(agnostic, inputs['cloth'] * mask, mask)
-        gen_output = self.generator(torch.cat([agnostic, out.warped_cloth], dim=1))
-        return out, compose_tryon(gen_output, out.warped_cloth, out.warped_mask)
+        out = self.warp(inputs)
+        return out, self.render(inputs, out)
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:

@@ -1,39 +1,109 @@
 """Parser-based AFN (the PF-AFN teacher): stage 1 trains the warp, stage 2 trains warp
-and generator end to end (reference §3.2, §3.3)."""
+and generator end to end; frozen, stage 2 is the teacher of the student stages.
+
+The parser-based warp sees the person's layout instead of the person photo:
+``cond = [face_mask, other_clothes_mask, densepose one-hot (25), pose (18)]`` = 45
+channels (20 without DensePose). Its generator sees the regions to preserve and the
+DensePose arm region to repaint. DensePose part ids are arguments with the upstream
+values as defaults, so another part set is a config change. See
+``docs/advanced_guides/distillation.md`` (the teacher) for the inputs in detail.
+"""
 from typing import Dict, List, Optional, Sequence
 
-from torch import Tensor
+import torch
+from torch import Tensor, nn
 
-from vtonbox.models.generators.composition import TryOnComposition
+from vtonbox.models.generators.composition import TryOnComposition, compose_tryon
 from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
-from .base_tryon import BaseTryOnModel
-from .teacher_inputs import (
-    DENSEPOSE_ARM_IDS,
-    DENSEPOSE_HAND_IDS,
-    parser_based_render,
-    teacher_condition,
-)
+from .base_tryon import BaseTryOnModel, cloth_targets, inference_only, share_vgg
+
+#: DensePose part ids of the two hands (upstream's choice).
+DENSEPOSE_HAND_IDS = (3, 4)
+#: DensePose part ids of upper and lower arms, both sides (upstream's choice).
+DENSEPOSE_ARM_IDS = tuple(range(15, 23))
 
 
-def cloth_targets(inputs: Dict[str, Tensor]):
-    """The worn cloth of the real photo: ``(person * upper_cloth_mask, upper_cloth_mask)``."""
-    mask = inputs['upper_cloth_mask']
-    return inputs['person'] * mask, mask
+def ids_mask(label_map: Tensor, ids: Sequence[int]) -> Tensor:
+    """Float {0, 1} mask of the pixels whose id is in ``ids``.
+
+    Args:
+        label_map (Tensor): (N, 1, H, W) integer (or integral float) ids.
+    """
+    wanted = torch.as_tensor(tuple(ids), device=label_map.device)
+    return torch.isin(label_map.long(), wanted).to(torch.float32)
 
 
-def inference_only(model_name: str) -> RuntimeError:
-    """The error of calling ``loss`` on a model built without losses."""
-    return RuntimeError(f'{model_name} was built for inference (no losses/teacher); '
-                        'build it from the training config to train it')
+def teacher_condition(inputs: Dict[str, Tensor], use_densepose: bool = True) -> Tensor:
+    """Condition input of the parser-based warp.
+
+    Returns:
+        Tensor: (N, 45, H, W) = face, other clothes, DensePose one-hot, pose;
+        (N, 20, H, W) when ``use_densepose`` is False.
+    """
+    parts = [inputs['face_mask'], inputs['other_clothes_mask']]
+    if use_densepose:
+        parts.append(inputs['densepose_onehot'])
+    parts.append(inputs['pose'])
+    return torch.cat(parts, dim=1)
 
 
-def share_vgg(warp_loss, gen_loss) -> None:
-    """Let both losses use one frozen VGG19 (half the memory and start-up time)."""
-    if getattr(warp_loss, 'vgg_loss', None) is not None and hasattr(gen_loss, 'vgg_loss'):
-        gen_loss.vgg_loss = warp_loss.vgg_loss
+def preserve_region(inputs: Dict[str, Tensor],
+                    hand_ids: Sequence[int] = DENSEPOSE_HAND_IDS) -> Tensor:
+    """Person pixels the generator must keep: face/hair, other clothes and hands.
+
+    Returns:
+        Tensor: (N, 3, H, W) person image in [-1, 1], 0 outside the kept regions.
+    """
+    hands = inputs['arm_mask'] * ids_mask(inputs['densepose'], hand_ids)
+    keep = inputs['face_mask'] + inputs['other_clothes_mask'] + hands
+    return inputs['person'] * keep
+
+
+def teacher_generator_input(inputs: Dict[str, Tensor], warped_cloth: Tensor,
+                            warped_mask: Tensor, cloth_region: Tensor,
+                            hand_ids: Sequence[int] = DENSEPOSE_HAND_IDS,
+                            arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS) -> Tensor:
+    """Input of the parser-based generator (8 channels).
+
+    Args:
+        warped_cloth (Tensor): (N, 3, H, W) in [-1, 1].
+        warped_mask (Tensor): (N, 1, H, W) in [0, 1].
+        cloth_region (Tensor): (N, 1, H, W): where the new cloth will be — the ground-truth
+            upper-cloth mask in training, the warped mask for tutor images.
+
+    Returns:
+        Tensor: (N, 8, H, W) = preserve region, warped cloth, warped mask, arm region
+        outside the cloth.
+    """
+    arms = ids_mask(inputs['densepose'], arm_ids) * (1 - cloth_region)
+    return torch.cat([preserve_region(inputs, hand_ids), warped_cloth, warped_mask, arms],
+                     dim=1)
+
+
+def parser_based_render(generator: nn.Module, inputs: Dict[str, Tensor], warp_out,
+                        cloth_region: Optional[Tensor] = None,
+                        hand_ids: Sequence[int] = DENSEPOSE_HAND_IDS,
+                        arm_ids: Sequence[int] = DENSEPOSE_ARM_IDS):
+    """Run the parser-based generator on a warp output and compose the try-on.
+
+    Args:
+        generator (nn.Module): ``ResUnetGenerator`` with 8 input channels.
+        warp_out: ``WarpOutput`` of the parser-based warp.
+        cloth_region (Tensor, optional): (N, 1, H, W) ground-truth cloth mask, used in
+            training (composition restricted to it); None at test time
+            and for tutor images, where the warped mask marks the cloth region.
+
+    Returns:
+        TryOnComposition: ``(tryon, rendered, composite_mask)``.
+    """
+    region = warp_out.warped_mask if cloth_region is None else cloth_region
+    gen_input = teacher_generator_input(inputs, warp_out.warped_cloth, warp_out.warped_mask,
+                                        region, hand_ids, arm_ids)
+    return compose_tryon(generator(gen_input), warp_out.warped_cloth, warp_out.warped_mask,
+                         cloth_region)
 
 
 @MODELS.register_module()
@@ -56,11 +126,15 @@ class ParserBasedWarp(BaseTryOnModel):
         self.warp_loss = MODELS.build(warp_loss) if warp_loss else None
         self.use_densepose = use_densepose
 
-    def warp(self, inputs: Dict[str, Tensor]) -> WarpOutput:
-        """Warp the (masked) paired cloth to the person's layout -> ``WarpOutput``."""
+    def condition(self, inputs: Dict[str, Tensor]) -> Tensor:
+        """The person's layout the warp is conditioned on, (N, 45 or 20, H, W)."""
+        return teacher_condition(inputs, self.use_densepose)
+
+    def warp(self, inputs: Dict[str, Tensor], person: Optional[Tensor] = None) -> WarpOutput:
+        """Warp the (masked) paired cloth to the person's layout -> ``WarpOutput``
+        (``person`` is not used: the condition is parsing, DensePose and pose)."""
         mask = inputs['cloth_mask']
-        cond = teacher_condition(inputs, self.use_densepose)
-        return self.warp_model(cond, inputs['cloth'] * mask, mask)
+        return self.warp_model(self.condition(inputs), inputs['cloth'] * mask, mask)
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
@@ -82,14 +156,14 @@ class ParserBasedTryOn(ParserBasedWarp):
     """Stage 2: PB-AFN warp + Res-UNet generator trained end to end.
 
     Loss = ``warp_loss_weight * warp loss + gen_loss_weight * generator loss``
-    (reference 0.5 and 1). The warp's 0.2x learning rate is a ``paramwise_cfg`` of
+    (upstream 0.5 and 1). The warp's 0.2x learning rate is a ``paramwise_cfg`` of
     the optimizer (see ``configs/pbafn_tryon.py``).
 
     Args:
         generator (dict): ``ResUnetGenerator`` with 8 input channels.
         gen_loss (dict, optional): ``TryOnGeneratorLoss``; None for inference-only.
         warp_loss_weight, gen_loss_weight (float): stage weights.
-        hand_ids, arm_ids (Sequence[int]): DensePose part ids (reference defaults).
+        hand_ids, arm_ids (Sequence[int]): DensePose part ids (upstream defaults).
     """
 
     def __init__(self, warp_model: dict, generator: dict,
@@ -107,8 +181,10 @@ class ParserBasedTryOn(ParserBasedWarp):
         self.arm_ids = tuple(arm_ids)
 
     def render(self, inputs: Dict[str, Tensor], out: WarpOutput,
-               cloth_region: Optional[Tensor]) -> TryOnComposition:
-        """Generator + composition for a warp output -> ``TryOnComposition``."""
+               cloth_region: Optional[Tensor] = None,
+               person: Optional[Tensor] = None) -> TryOnComposition:
+        """Generator + composition for a warp output -> ``TryOnComposition`` (the
+        preserved regions come from ``inputs``; ``person`` is not used)."""
         return parser_based_render(self.generator, inputs, out, cloth_region, self.hand_ids,
                                    self.arm_ids)
 
@@ -118,7 +194,7 @@ class ParserBasedTryOn(ParserBasedWarp):
             raise inference_only(type(self).__name__)
         out = self.warp(inputs)
         target_cloth, target_mask = cloth_targets(inputs)
-        # Training composes inside the person's real cloth region (reference §2.3).
+        # Training composes inside the person's real cloth region (as upstream).
         comp = self.render(inputs, out, cloth_region=target_mask)
         losses = {k: self.warp_loss_weight * v
                   for k, v in self.warp_loss(out, target_cloth, target_mask).items()}
@@ -130,7 +206,7 @@ class ParserBasedTryOn(ParserBasedWarp):
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         out = self.warp(inputs)
         # At test time the composition uses the warped cloth as the cloth region.
-        comp = self.render(inputs, out, cloth_region=None)
+        comp = self.render(inputs, out)
         return self.pack_predictions(data_samples, len(inputs['person']),
                                      person=inputs['person'], cloth=inputs['cloth'],
                                      pred_warped_cloth=out.warped_cloth,

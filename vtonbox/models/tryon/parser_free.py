@@ -17,8 +17,7 @@ from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 
-from .base_tryon import BaseTryOnModel
-from .parser_based import cloth_targets, inference_only, share_vgg
+from .base_tryon import BaseTryOnModel, cloth_targets, inference_only, share_vgg
 from .teacher import TeacherOutput
 
 #: Batch keys the teacher needs; predict() shows a tutor only when all are present.
@@ -60,9 +59,11 @@ class ParserFreeWarp(BaseTryOnModel):
     def distills(self) -> bool:
         return self.feature_distill is not None or self.flow_distill is not None
 
-    def warp(self, person: Tensor, inputs: Dict[str, Tensor]) -> WarpOutput:
-        """Warp the (masked) paired cloth onto ``person`` (N, 3, H, W) -> ``WarpOutput``."""
+    def warp(self, inputs: Dict[str, Tensor], person: Optional[Tensor] = None) -> WarpOutput:
+        """Warp the (masked) paired cloth onto ``person`` (N, 3, H, W; default the
+        batch's photo, the tutor image in training) -> ``WarpOutput``."""
         mask = inputs['cloth_mask']
+        person = inputs['person'] if person is None else person
         return self.warp_model(person, inputs['cloth'] * mask, mask)
 
     def student_input(self,
@@ -96,7 +97,7 @@ class ParserFreeWarp(BaseTryOnModel):
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Optional[Sequence] = None) -> Dict[str, Tensor]:
         person, teacher_out = self.student_input(inputs)
-        return self.warp_losses(inputs, self.warp(person, inputs), teacher_out)
+        return self.warp_losses(inputs, self.warp(inputs, person), teacher_out)
 
     def tutor_fields(self, inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """``{'tutor': ...}`` for result grids when the teacher can run on this batch."""
@@ -106,7 +107,7 @@ class ParserFreeWarp(BaseTryOnModel):
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
-        out = self.warp(inputs['person'], inputs)
+        out = self.warp(inputs)
         return self.pack_predictions(data_samples, len(inputs['person']),
                                      person=inputs['person'], cloth=inputs['cloth'],
                                      **self.tutor_fields(inputs),
@@ -141,9 +142,12 @@ class ParserFreeTryOn(ParserFreeWarp):
             share_vgg(self.warp_loss, self.gen_loss)
         self.warp_loss_weight = warp_loss_weight
 
-    def render(self, person: Tensor, out: WarpOutput,
-               cloth_region: Optional[Tensor] = None) -> TryOnComposition:
-        """Generator + composition -> ``TryOnComposition``."""
+    def render(self, inputs: Dict[str, Tensor], out: WarpOutput,
+               cloth_region: Optional[Tensor] = None,
+               person: Optional[Tensor] = None) -> TryOnComposition:
+        """Generator on ``[person, warped cloth, warped mask]`` + composition ->
+        ``TryOnComposition`` (``person`` defaults to the batch's photo)."""
+        person = inputs['person'] if person is None else person
         gen_input = torch.cat([person, out.warped_cloth, out.warped_mask], dim=1)
         return compose_tryon(self.generator(gen_input), out.warped_cloth, out.warped_mask,
                              cloth_region)
@@ -153,9 +157,9 @@ class ParserFreeTryOn(ParserFreeWarp):
         if self.gen_loss is None:
             raise inference_only(type(self).__name__)
         person, teacher_out = self.student_input(inputs)
-        out = self.warp(person, inputs)
+        out = self.warp(inputs, person)
         real_cloth_mask = inputs['upper_cloth_mask']
-        comp = self.render(person, out, cloth_region=real_cloth_mask)
+        comp = self.render(inputs, out, cloth_region=real_cloth_mask, person=person)
         losses = {k: self.warp_loss_weight * v
                   for k, v in self.warp_losses(inputs, out, teacher_out).items()}
         skin_mask = None if teacher_out is None else \
@@ -166,8 +170,8 @@ class ParserFreeTryOn(ParserFreeWarp):
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
-        out = self.warp(inputs['person'], inputs)
-        comp = self.render(inputs['person'], out)
+        out = self.warp(inputs)
+        comp = self.render(inputs, out)
         return self.pack_predictions(data_samples, len(inputs['person']),
                                      person=inputs['person'], cloth=inputs['cloth'],
                                      **self.tutor_fields(inputs),
@@ -177,5 +181,4 @@ class ParserFreeTryOn(ParserFreeWarp):
 
     def tensor_forward(self, inputs: Dict[str, Tensor]) -> Tensor:
         """Try-on image only, (N, 3, H, W) in [-1, 1] (benchmarks, ONNX export)."""
-        out = self.warp(inputs['person'], inputs)
-        return self.render(inputs['person'], out).tryon
+        return self.render(inputs, self.warp(inputs)).tryon
