@@ -25,6 +25,8 @@ import numpy as np
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from vtonbox.utils.cli import UserError, run_tool  # noqa: E402 (after the path set-up)
+
 #: The four PF-AFN stages, in training order.
 STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student')
 #: Synthetic data of the demo (matches configs/_base_/datasets/synthetic_viton_parts.py).
@@ -57,7 +59,8 @@ def run(cmd, log_name):
                 print('   ' + line.rstrip()[:200], flush=True)
         process.wait()
     if process.returncode:
-        sys.exit(f'{cmd[1]} failed (exit {process.returncode}); full log: {log_path}')
+        raise UserError(f'{cmd[1]} failed (exit {process.returncode})', log_path,
+                        'the full log is there')
     print(f'   done in {time.time() - start:.0f} s (log: {log_path})', flush=True)
 
 
@@ -148,4 +151,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -21,7 +21,8 @@ from functools import partial
 
 import cv2
 import torch
-from mmengine.dataset import pseudo_collate, worker_init_fn
+from mmengine.dataset import worker_init_fn
+from mmengine.registry import FUNCTIONS
 from torch.utils.data import DataLoader
 
 from vtonbox.datasets.transforms.deferred import set_deferred
@@ -72,8 +73,10 @@ def build_loader(args):
     batch_size = args.batch_size or loader_cfg.batch_size
     init_fn = partial(worker_init_fn, num_workers=args.num_workers, rank=0, seed=args.seed)
     pin_memory = bool(loader_cfg.get('pin_memory')) and torch.cuda.is_available()
+    collate_cfg = dict(loader_cfg.get('collate_fn', dict(type='pseudo_collate')))
+    collate_fn = partial(FUNCTIONS.get(collate_cfg.pop('type')), **collate_cfg)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True,
-                        num_workers=args.num_workers, collate_fn=pseudo_collate,
+                        num_workers=args.num_workers, collate_fn=collate_fn,
                         worker_init_fn=init_fn if args.num_workers else None,
                         persistent_workers=args.num_workers > 0, drop_last=True,
                         pin_memory=pin_memory)

@@ -23,6 +23,8 @@ from vtonbox.deploy import (
     max_abs_diff_vs_pytorch,
 )
 from vtonbox.engine.benchmark import random_tryon_inputs
+from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.cli import UserError, require_file, run_tool
 
 #: Largest |ONNX Runtime - PyTorch| accepted on [-1, 1] images.
 DEFAULT_TOLERANCE = 1e-3
@@ -48,11 +50,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        sys.exit(f'config file not found: {args.config}')
+    require_file(args.config, 'config file', 'configs are listed in configs/')
     checkpoint = None if args.checkpoint in (None, 'random') else args.checkpoint
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        sys.exit(f'checkpoint not found: {checkpoint}')
+    if checkpoint is not None:
+        load_checkpoint_file(checkpoint)  # missing / empty / corrupt: before building
+    out_dir = osp.dirname(osp.abspath(args.out))
+    if not osp.isdir(out_dir):
+        raise UserError('output folder not found', out_dir, 'create it or pass another --out')
     model, _ = load_tryon_model(args.config, checkpoint)
     export_tryon_onnx(model, args.out, args.height, args.width, args.batch_size,
                       args.dynamic_batch, args.opset)
@@ -66,8 +70,9 @@ def main(argv=None):
     diff = max_abs_diff_vs_pytorch(OnnxTryOn(args.out), model, inputs)
     print(f'ONNX Runtime vs PyTorch (batch {batch}): max abs diff {diff:.2e}')
     if diff > args.tolerance:
-        sys.exit(f'ONNX output differs from PyTorch by {diff:.2e} > {args.tolerance}')
+        raise UserError(f'ONNX output differs from PyTorch by {diff:.2e} > {args.tolerance}',
+                        args.out, 'try another --opset, or raise --tolerance')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

@@ -48,7 +48,8 @@ synthetic_train_dataloader = dict(
     num_workers=2,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
+    # pseudo_collate + the input tensors stacked in the workers (one tensor per key).
+    collate_fn=dict(type='tryon_collate'),
     dataset=dict(
         type='VITONDataset',
         data_root=synthetic_data_root,

@@ -51,7 +51,8 @@ train_dataloader = dict(
     persistent_workers=True,
     pin_memory=pin_memory,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
+    # pseudo_collate + the input tensors stacked in the workers (one tensor per key).
+    collate_fn=dict(type='tryon_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -93,23 +93,17 @@ def test_stages_are_initialised_and_taught_from_multi_process_checkpoints(dist_c
 def test_final_checkpoint_loads_in_test_tool_and_inferencer(dist_chain, tiny_synthetic,
                                                            tmp_path):
     from vtonbox.apis import TryOnInferencer
-    from vtonbox.evaluation.functional.inception import save_random_inception_weights
 
     work_root, _ = dist_chain
     checkpoint = osp.join(work_root, 'pfafn_student', 'epoch_1.pth')
     config = osp.join(REPO_ROOT, 'configs', 'synthetic', 'pfafn_student.py')
-    weights = save_random_inception_weights(str(tmp_path / 'inception.pth'))
-    options = [f'test_dataloader.dataset.data_root={tiny_synthetic}',
-               f'val_dataloader.dataset.data_root={tiny_synthetic}',
-               'test_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-               f'test_evaluator.0.inception_weights={weights}',
-               f'test_evaluator.1.inception_weights={weights}',
-               'test_evaluator.1.subset_size=2', 'test_evaluator.1.num_subsets=2',
-               f'test_evaluator.0.cache_dir={tmp_path}', f'test_evaluator.1.cache_dir={tmp_path}']
+    # The paired protocol (SSIM, PSNR) needs no Inception weights and loads the same way.
+    options = [f'val_dataloader.dataset.data_root={tiny_synthetic}',
+               'val_dataloader.num_workers=0']
     out = tmp_path / 'metrics.json'
     result = subprocess.run(
         [sys.executable, 'tools/test.py', config, checkpoint, '--work-dir', str(tmp_path / 'w'),
-         '--out', str(out), '--cfg-options', *options],
+         '--out', str(out), '--protocols', 'paired', '--cfg-options', *options],
         cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'SSIM' in json.loads(out.read_text())['metrics']

@@ -1,9 +1,13 @@
-"""PackTryOnInputs: the last transform, producing exactly the data_flow.md contract."""
-from typing import Optional, Sequence
+"""PackTryOnInputs: the last transform, producing exactly the data_flow.md contract;
+``tryon_collate``: the training dataloaders' collate function."""
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import FUNCTIONS
+from torch.utils.data import default_collate
 
 from vtonbox.registry import TRANSFORMS
 from vtonbox.structures import TryOnDataSample
@@ -148,3 +152,38 @@ class PackTryOnInputs(BaseTransform):
     def __repr__(self) -> str:
         keys = None if self.input_keys is None else list(self.input_keys)
         return f'{self.__class__.__name__}(input_keys={keys}, meta_keys={list(self.meta_keys)})'
+
+
+def _stackable(values) -> bool:
+    return (isinstance(values, list) and bool(values)
+            and all(isinstance(v, torch.Tensor) for v in values)
+            and len({(v.shape, v.dtype) for v in values}) == 1)
+
+
+@FUNCTIONS.register_module()
+def tryon_collate(data_batch: Sequence[dict]) -> dict:
+    """``pseudo_collate``, with every ``inputs`` list of equally shaped tensors stacked.
+
+    ``dict(inputs=dict(key=(N, C, H, W) tensor), data_samples=[TryOnDataSample, ...])``.
+    In a dataloader worker the stack is written straight into shared memory (torch's
+    ``default_collate``), so a batch crosses to the main process as one tensor per key
+    instead of one per key and item, and ``TryOnDataPreprocessor`` has nothing left to
+    stack. A ``gt_person`` that is the packed person image becomes a view of the
+    stacked one (sent once). Lists that cannot be stacked stay lists (the preprocessor
+    names the key). Configs: ``collate_fn=dict(type='tryon_collate')``.
+    """
+    batch = pseudo_collate(data_batch)
+    inputs = batch.get('inputs') if isinstance(batch, dict) else None
+    if not isinstance(inputs, dict):
+        return batch
+    samples: List = batch.get('data_samples') or []
+    for key, values in inputs.items():
+        if not _stackable(values):
+            continue
+        stacked = default_collate(values)
+        if key == 'person':
+            for index, (value, sample) in enumerate(zip(values, samples)):
+                if isinstance(sample, TryOnDataSample) and sample.get('gt_person') is value:
+                    sample.gt_person = stacked[index]
+        inputs[key] = stacked
+    return batch

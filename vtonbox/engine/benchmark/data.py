@@ -3,8 +3,10 @@ prefetching training dataloader over synthetic VITON data.
 
 Training data comes from the config's own ``train_dataloader`` (dataset type, folder
 names, pipeline), pointed at a synthetic dataset and resized to the benchmark size,
-and is loaded like MMEngine's Runner does (workers, ``pseudo_collate``) plus prefetching
-and, on GPU, pinned memory, so the measured step includes real data loading.
+and is loaded like MMEngine's Runner does (workers, the config's ``collate_fn``) plus
+prefetching and, on GPU, pinned memory, so the measured step includes real data loading
+(and the data preprocessor's work: the configs defer the pose maps, region masks and
+one-hots to it).
 """
 import copy
 import itertools
@@ -14,6 +16,7 @@ from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmengine.dataset import pseudo_collate, worker_init_fn
+from mmengine.registry import FUNCTIONS
 from torch.utils.data import DataLoader
 
 from vtonbox.registry import DATASETS, MODELS
@@ -113,13 +116,15 @@ def build_train_loader(dataloader_cfg: dict, data_root: str, size: Tuple[int, in
     if len(dataset) < batch_size:
         raise ValueError(f'the synthetic dataset has {len(dataset)} items, fewer than one '
                          f'batch of {batch_size}')
+    collate_cfg = dict(dataloader_cfg.get('collate_fn') or dict(type='pseudo_collate'))
+    collate_fn = partial(FUNCTIONS.get(collate_cfg.pop('type')), **collate_cfg)
     extra = {}
     if num_workers > 0:
         extra = dict(prefetch_factor=PREFETCH_FACTOR, persistent_workers=True,
                      worker_init_fn=partial(worker_init_fn, num_workers=num_workers,
                                             rank=0, seed=seed))
     return DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
-                      num_workers=num_workers, collate_fn=pseudo_collate,
+                      num_workers=num_workers, collate_fn=collate_fn,
                       pin_memory=pin_memory, **extra)
 
 

@@ -118,6 +118,46 @@ def fill_holes(mask: np.ndarray) -> np.ndarray:
     return np.where(holes, np.uint8(255), mask)
 
 
+def keep_connected(mask: np.ndarray, removal: np.ndarray, min_part: int,
+                   open_kernel: np.ndarray) -> np.ndarray:
+    """The pieces of ``removal`` whose removal does not cut the garment into pieces.
+
+    A gap between a sleeve and the torso leaves the garment in one piece (the sleeve
+    hangs from the shoulder); a pale stripe between dark ones that looks like a gap cuts
+    the dark ones apart. Every 8-connected piece of ``removal`` that touches a part
+    (of at least ``min_part`` pixels) cut off from the largest remaining component is
+    kept in the garment. Threads narrower than ``open_kernel`` do not connect (the
+    opening that follows removes them).
+
+    Args:
+        mask (np.ndarray): (H, W) uint8 in {0, 255}.
+        removal (np.ndarray): (H, W) bool, pixels of ``mask`` to remove.
+        min_part (int): smallest cut-off part, in pixels, that vetoes a removal.
+        open_kernel (np.ndarray): structuring element of the opening that follows.
+
+    Returns:
+        np.ndarray: (H, W) bool, the pixels of ``removal`` that can be removed.
+    """
+    if not removal.any():
+        return removal
+    rest = cv2.morphologyEx(np.where(removal, np.uint8(0), mask), cv2.MORPH_OPEN, open_kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    if count <= 2:
+        return removal
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    cut_off = np.zeros(count, dtype=bool)
+    cut_off[1:] = areas >= min_part
+    cut_off[1 + int(np.argmax(areas))] = False
+    if not cut_off.any():
+        return removal
+    near_cut = cv2.dilate(np.uint8(cut_off[labels]), np.ones((3, 3), np.uint8)) > 0
+    _, pieces = cv2.connectedComponents(np.uint8(removal), connectivity=8)
+    vetoed = np.zeros(int(pieces.max()) + 1, dtype=bool)
+    vetoed[np.unique(pieces[near_cut & removal])] = True
+    vetoed[0] = False
+    return removal & ~vetoed[pieces]
+
+
 def largest_component(mask: np.ndarray, seeds: Optional[np.ndarray] = None) -> np.ndarray:
     """Keep the largest 8-connected component of a {0, 255} mask.
 
@@ -304,8 +344,12 @@ class ClothMaskParser:
         # The closing also bridges the mouth of background channels (the gap between a
         # sleeve and the torso) and fills their narrow parts: give back what it covered
         # of the background that is connected to the border.
-        mask[self.open_background(lab, distance_lab, centres_lab, low, high, side)] = 0
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _odd_kernel(self.open_ratio * side, 3))
+        opened = mask.astype(bool) & self.open_background(
+            lab, distance_lab, centres_lab, low, high, side)
+        open_kernel = _odd_kernel(self.open_ratio * side, 3)
+        mask[keep_connected(mask, opened, int(round((self.close_ratio * side) ** 2)),
+                            open_kernel)] = 0
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, open_kernel)
         mask = largest_component(mask)
         mask = self.refine_outline(mask, nearest_distance(rgb, centres_rgb), side)
         return fill_holes(largest_component(mask))
