@@ -33,10 +33,43 @@ def repo_root():
 def tiny_model(tmp_path_factory):
     """A tiny parser-free try-on model (PF-AFN layout) with random weights and BN
     statistics, in eval mode (used by the fast-graph and inference API tests)."""
-    from tests.test_apis.tiny_model import write_tiny_config
-    from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
+    from tests.helpers.tiny_configs import TINY_SIZE
+    from tests.helpers.tiny_model import write_tiny_config
     from vtonbox.deploy import load_tryon_model
 
     config = write_tiny_config(tmp_path_factory.mktemp('tiny_model'), size=TINY_SIZE)
     model, _ = load_tryon_model(config, seed=0)
     return model
+
+
+@pytest.fixture(scope='module')
+def unformatted_config_text():
+    """Skip the yapf formatting of ``Config.pretty_text`` for the tests of a module.
+
+    MMEngine's Runner formats the whole config when it logs it, dumps it and writes it
+    into every checkpoint (about 2 s each on 2 shared cores). Without formatting the text
+    is the same valid Python, on fewer lines. For tests that run the Runner in-process
+    and do not test the config dump (the tools' tests run the real thing)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr('mmengine.config.config.FormatCode', lambda text, **kwargs: (text, None))
+        yield
+
+
+@pytest.fixture(scope='session')
+def tiny_synthetic(tmp_path_factory):
+    """A synthetic VITON dataset at 64x64 (6 training, 2 test samples)."""
+    from vtonbox.datasets import make_synthetic_viton
+
+    root = tmp_path_factory.mktemp('synthetic_tryon')
+    make_synthetic_viton(str(root), num_train=6, num_test=2, seed=0, height=64, width=64)
+    return str(root)
+
+
+@pytest.fixture(scope='session')
+def tryon_batch(tiny_synthetic, tmp_path_factory):
+    """Its first preprocessed training batch: ``dict(inputs=..., data_samples=...)``, 2
+    samples with every training input (photo, cloths, parsing masks, pose, DensePose);
+    tests must not modify it."""
+    from tests.helpers.stage_configs import first_batch
+
+    return first_batch('pbafn_warp', tiny_synthetic, str(tmp_path_factory.mktemp('batch')))

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.apis.garment_cache import GarmentCache
 from vtonbox.engine.benchmark import random_tryon_inputs
 from vtonbox.models.fuse import optimize_for_inference

@@ -14,7 +14,7 @@ from vtonbox.apis.gradio_app import (
     write_synthetic_examples,
 )
 
-from .tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 
 class UIError(Exception):

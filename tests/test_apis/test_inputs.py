@@ -1,8 +1,5 @@
 """Inputs of the Inferencer: files and arrays read alike, sizes checked, pairs matched."""
-import io
-import struct
 import warnings
-import zlib
 
 import cv2
 import numpy as np
@@ -26,7 +23,8 @@ from vtonbox.apis.inputs import (
 )
 from vtonbox.datasets.readers import DataFileError, MissingDataFileError
 
-from .tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.images import write_png_header
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 
 @pytest.fixture
@@ -143,17 +141,6 @@ def test_pair_inputs_broadcast_and_mismatch():
         pair_inputs([], 's1')
     with pytest.raises(TypeError, match='cloth must be'):
         pair_inputs('a', 3)
-
-
-def write_png_header(path, width, height):
-    """A small PNG whose header claims ``width`` x ``height`` (a decompression bomb)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(buffer, 'PNG')
-    data = bytearray(buffer.getvalue())
-    assert data[12:16] == b'IHDR'
-    data[16:24] = struct.pack('>II', width, height)
-    data[29:33] = struct.pack('>I', zlib.crc32(bytes(data[12:29])))
-    path.write_bytes(bytes(data))
 
 
 @pytest.mark.parametrize('width, height', [(20000, 20000), (12500, 12500)])

@@ -2,10 +2,9 @@
 import pytest
 import torch
 
+from tests.helpers.tiny_model import build_tiny_model, write_tiny_config
 from vtonbox.apis import CheckpointMismatchError, InferenceSetupError, load_weights, parse_device
 from vtonbox.apis.model_loading import check_precision, resolve_config_path
-
-from .tiny_model import build_tiny_model, write_tiny_config
 
 
 @pytest.fixture(scope='module')
@@ -34,12 +33,23 @@ def test_loads_mmengine_and_plain_checkpoints(model_and_state, tmp_path):
 
 
 def test_training_checkpoint_keys_are_ignored(model_and_state, tmp_path):
-    """A stage-4 training checkpoint also holds the frozen teacher and the losses."""
+    """A stage-4 training checkpoint also holds the frozen teacher and the losses: the
+    inference model (teacher and losses None) loads it, with the student's weights."""
     config, _, state = model_and_state
     training = dict(state)
     training['teacher.warp_model.cloth_encoder.encoders.0.0.block.2.weight'] = torch.zeros(1)
     training['warp_loss.vgg.features.0.weight'] = torch.zeros(1)
-    load_weights(build_tiny_model(config, seed=4), save(tmp_path, training))
+    model = build_tiny_model(config, seed=4)
+    assert model.teacher is None and model.warp_loss is None
+    load_weights(model, save(tmp_path, training))
+    loaded = model.state_dict()
+    assert set(loaded) == set(state)
+    for key, value in state.items():
+        torch.testing.assert_close(loaded[key], value, rtol=0, atol=0)
+    # only parts the model leaves as None are skipped: another unknown part still fails
+    training['discriminator.weight'] = torch.zeros(1)
+    with pytest.raises(CheckpointMismatchError, match='1 unexpected key.*discriminator.weight'):
+        load_weights(model, save(tmp_path, training, name='other.pth'))
 
 
 def test_mismatch_names_missing_unexpected_and_shape_keys(model_and_state, tmp_path):
@@ -74,7 +84,8 @@ def test_unreadable_checkpoints(model_and_state, tmp_path):
     model = build_tiny_model(config)
     text = tmp_path / 'notes.pth'
     text.write_text('not a checkpoint')
-    with pytest.raises(InferenceSetupError, match=r'not a PyTorch checkpoint \(truncated or corrupt\) \(.*notes.pth\)'):
+    with pytest.raises(InferenceSetupError,
+                       match=r'not a PyTorch checkpoint \(truncated or corrupt\) \(.*notes.pth\)'):
         load_weights(model, str(text))
     with pytest.raises(InferenceSetupError, match='checkpoint not found'):
         load_weights(model, str(tmp_path / 'missing.pth'))
@@ -105,7 +116,8 @@ def test_broken_configs_are_setup_errors(tmp_path):
     from vtonbox.apis import TryOnInferencer
     broken = tmp_path / 'broken.py'
     broken.write_text('model = dict(type=\n')
-    with pytest.raises(InferenceSetupError, match='cannot read config .*broken.py'):
+    with pytest.raises(InferenceSetupError,
+                       match='config file has a syntax error at line 1: .*broken.py; fix it'):
         TryOnInferencer(str(broken))
     config = write_tiny_config(tmp_path)
     with pytest.raises(InferenceSetupError, match='cannot build the model of the given config'):

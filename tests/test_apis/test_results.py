@@ -7,7 +7,7 @@ from PIL import Image
 from vtonbox.apis import ResultWriter, restore_size, tryon_strip
 from vtonbox.datasets.transforms import ResizePad
 
-from .tiny_model import person_photo
+from tests.helpers.tiny_model import person_photo
 
 
 @pytest.mark.parametrize('hw', [(203, 151), (61, 140), (96, 64), (40, 300)])

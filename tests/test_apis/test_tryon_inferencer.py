@@ -15,7 +15,7 @@ from vtonbox.apis.inputs import load_mask, load_photo
 from vtonbox.models.parsers import ClothMaskParser
 from vtonbox.registry import DATASETS
 
-from .tiny_model import (
+from tests.helpers.tiny_model import (
     TINY_SIZE,
     build_tiny_model,
     garment_photo,

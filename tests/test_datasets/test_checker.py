@@ -12,7 +12,8 @@ import pytest
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from vtonbox.datasets import DataFileError, VITONDataset, check_dataset
+from vtonbox.datasets import DataFileError, MissingDataFileError, VITONDataset, check_dataset
+from vtonbox.datasets.readers import check_header
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'dataset', 'check_dataset.py')
@@ -75,7 +76,7 @@ def test_corruption_is_named(synthetic_copy, capsys, corrupt, index):
     out = capsys.readouterr().out
     problems = [line.strip() for line in out.splitlines() if line.startswith('  ')]
     assert len(problems) == 1 and problems[0].startswith(f'{path}: '), out
-    if corrupt is _remove_pose:
+    if corrupt in (_truncate_jpeg, _remove_pose):  # found by the start-up check
         with pytest.raises(DataFileError, match=path):
             VITONDataset(data_root=str(synthetic_copy), pipeline=PIPELINE)
         return
@@ -121,9 +122,47 @@ def test_pairs_and_listing(synthetic_copy):
 def test_worker_error_names_the_file(synthetic_copy):
     """A bad file read in a dataloader worker surfaces as DataFileError with its path."""
     path = str(_truncate_jpeg(synthetic_copy))
-    dataset = VITONDataset(data_root=str(synthetic_copy),
+    dataset = VITONDataset(data_root=str(synthetic_copy), check_files=False,
                            pipeline=[dict(type='LoadTryOnImage', keys=['person'])])
     loader = DataLoader(dataset, batch_size=2, num_workers=1, collate_fn=pseudo_collate)
     with pytest.raises(DataFileError, match=path):
         for _ in loader:
             pass
+
+
+def _encoded(ext):
+    image = np.random.default_rng(0).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    return cv2.imencode(ext, image)[1].tobytes()
+
+
+@pytest.mark.parametrize('kind,content,reason', [
+    ('image', lambda: _encoded('.jpg'), None),
+    ('image', lambda: _encoded('.png'), None),
+    ('image', lambda: _encoded('.bmp'), None),
+    ('image', lambda: _encoded('.webp'), None),
+    ('label_map', lambda: _encoded('.png'), None),
+    ('json', lambda: b'\xef\xbb\xbf  {"people": []}', None),
+    ('npy', lambda: b'\x93NUMPY\x01\x00' + b' ' * 40, None),
+    ('image', lambda: b'', 'empty file (0 bytes)'),
+    ('image', lambda: b'{"error": "quota"}', "the text '{\"error\": \"q'"),
+    ('image', lambda: _encoded('.png')[:8] + bytes(range(40)), 'no IHDR chunk'),
+    ('image', lambda: _encoded('.jpg')[:300], 'truncated or corrupt JPEG'),
+    ('image', lambda: _encoded('.png')[:-12], 'truncated or corrupt PNG'),
+    ('label_map', lambda: _encoded('.png')[:300], 'truncated or corrupt PNG'),
+    ('image', lambda: _encoded('.bmp')[:500], 'truncated BMP: 500 bytes'),
+    ('image', lambda: _encoded('.webp')[:20], 'truncated WebP: 20 bytes'),
+    ('json', lambda: b'[1, 2, 3]', 'not a JSON object'),
+    ('npy', lambda: _encoded('.png'), 'not a NumPy .npy file'),
+])
+def test_check_header(tmp_path, kind, content, reason):
+    """The cheap start-up check: accepts every supported format, names each defect."""
+    path = tmp_path / 'file.bin'
+    path.write_bytes(content())
+    if reason is None:
+        check_header(str(path), kind)
+        return
+    with pytest.raises(DataFileError) as err:
+        check_header(str(path), kind)
+    assert err.value.path == str(path) and reason in err.value.reason
+    with pytest.raises(MissingDataFileError):
+        check_header(str(tmp_path / 'absent.jpg'), kind)

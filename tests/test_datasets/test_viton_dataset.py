@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from vtonbox.datasets import MissingDataFileError, VITONDataset, VITONTestDataset
+from vtonbox.datasets import (
+    DataFileError,
+    MissingDataFileError,
+    VITONDataset,
+    VITONTestDataset,
+    check_dataset,
+    readers,
+)
 from vtonbox.registry import DATASETS
 from vtonbox.structures import TryOnDataSample
 
@@ -147,3 +154,68 @@ def test_custom_data_prefix(synthetic_copy):
                          pipeline=TEST_PIPELINE)
     with pytest.raises(ValueError, match='mode'):
         VITONTestDataset(data_root=str(synthetic_copy), data_prefix=prefix, mode='both')
+
+
+def _empty_jpeg(root):
+    path = root / 'train_img' / '000001_0.jpg'
+    path.write_bytes(b'')
+    return path, 'empty file (0 bytes)'
+
+
+def _garbage_png(root):
+    path = root / 'train_label' / '000002_0.png'
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 600, dtype=np.uint8).tobytes())
+    return path, 'not a JPEG, PNG, BMP or WebP image'
+
+
+def _text_as_jpeg(root):
+    path = root / 'train_color' / '000003_1.jpg'
+    path.write_text('<html><body>403 Forbidden</body></html>\n')
+    return path, "starts with the text '<html><body>'"
+
+
+@pytest.mark.parametrize('corrupt', [_empty_jpeg, _garbage_png, _text_as_jpeg],
+                         ids=['empty_jpeg', 'garbage_png', 'text_as_jpeg'])
+def test_bad_file_found_at_startup(synthetic_copy, corrupt):
+    """A file that no decoder can read fails the dataset's construction, not iteration 50:
+    one line naming the file, the defect and what to do."""
+    path, reason = corrupt(synthetic_copy)
+    with pytest.raises(DataFileError) as err:
+        VITONDataset(data_root=str(synthetic_copy), pipeline=TRAIN_PIPELINE)
+    message = str(err.value)
+    assert err.value.path == str(path) and message.startswith(f'{path}: ') and reason in message
+    assert '\n' not in message and 'replace it' in message
+    assert 'tools/dataset/check_dataset.py' in message
+    # The full check (decode) names the same file, the same way.
+    problems = check_dataset(str(synthetic_copy), 'train').problems
+    assert [p.path for p in problems] == [str(path)] and reason in problems[0].reason
+    # A pipeline that does not load that modality does not care.
+    VITONDataset(data_root=str(synthetic_copy), pipeline=TEST_PIPELINE[:1] if
+                 'train_label' in str(path) else [dict(type='LoadPoseKeypoints')])
+    VITONDataset(data_root=str(synthetic_copy), pipeline=TRAIN_PIPELINE, check_files=False)
+
+
+def test_startup_check_lists_every_bad_file(synthetic_copy):
+    paths = [str(corrupt(synthetic_copy)[0]) for corrupt in (_empty_jpeg, _text_as_jpeg)]
+    mask = synthetic_copy / 'test_edge' / '900001_1.jpg'
+    mask.write_bytes(b'')
+    with pytest.raises(DataFileError, match='2 unreadable data files in all') as err:
+        VITONDataset(data_root=str(synthetic_copy), pipeline=TRAIN_PIPELINE)
+    assert err.value.path == paths[0] and paths[1] in str(err.value)
+    with pytest.raises(DataFileError, match='empty file') as err:
+        VITONTestDataset(data_root=str(synthetic_copy), ann_file='test_pairs.txt',
+                         pipeline=TEST_PIPELINE)
+    assert err.value.path == str(mask)
+
+
+def test_startup_check_decodes_nothing(synthetic_root, monkeypatch):
+    """The start-up check reads headers only: every decoder is disabled here."""
+    def no_decode(*args, **kwargs):
+        raise AssertionError('the start-up check decoded a file')
+
+    monkeypatch.setattr(readers.cv2, 'imdecode', no_decode)
+    monkeypatch.setattr(readers.Image, 'open', no_decode)
+    monkeypatch.setattr(readers.np, 'load', no_decode)
+    monkeypatch.setattr(readers.np, 'fromfile', no_decode)
+    dataset = VITONDataset(data_root=str(synthetic_root), pipeline=TRAIN_PIPELINE)
+    assert len(dataset) == NUM_TRAIN

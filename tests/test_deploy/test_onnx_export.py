@@ -3,8 +3,8 @@ import onnx
 import pytest
 import torch
 
-from tests.test_apis.tiny_model import write_tiny_config
-from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
+from tests.helpers.tiny_model import write_tiny_config
 from vtonbox.deploy import (
     OnnxTryOn,
     TryOnExportWrapper,

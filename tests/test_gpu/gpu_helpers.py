@@ -13,7 +13,7 @@ import torch
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
-from tests.test_models.test_tryon.stage_configs import stage_config
+from tests.helpers.stage_configs import stage_config
 
 #: ``pytestmark = GPU`` in every module here: selected by ``pytest -m gpu``, skipped
 #: (collected, not run) without a CUDA device.

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.test_apis.tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 from tests.test_gpu.gpu_helpers import GPU, skip_without_bf16, strict_fp32_cuda
 from vtonbox.apis import TryOnInferencer
 from vtonbox.engine.benchmark import random_tryon_inputs

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from tests.conftest import REPO_ROOT
-from tests.test_models.test_tryon.official_pfafn import GEN_FILE, WARP_FILE, read_key_table
+from tests.helpers.official_pfafn import GEN_FILE, WARP_FILE, read_key_table
+from vtonbox.utils.model_loading import offline_model_config
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'count_params.py')
 #: BatchNorm statistics are buffers, not parameters.
@@ -57,13 +58,17 @@ def test_student_counts_match_official_files(tmp_path, capsys):
 
 
 def test_configs_are_made_file_free():
-    tool = load_tool()
+    """The training model the tool counts keeps its teacher and losses, without files."""
     cfg = dict(type='X', init_cfg=dict(type='PartialPretrained', checkpoint='a.pth'),
                losses=[dict(type='VGGPerceptualLoss', weights='vgg.pth')],
                teacher=dict(type='ParserBasedTeacher', checkpoint='t.pth'))
-    assert tool.without_external_files(cfg) == dict(
+    assert offline_model_config(cfg, keep_training_parts=True) == dict(
         type='X', losses=[dict(type='VGGPerceptualLoss', weights='vgg.pth', pretrained=False)],
         teacher=dict(type='ParserBasedTeacher', checkpoint=None))
+    assert cfg['teacher']['checkpoint'] == 't.pth' and 'init_cfg' in cfg  # a copy
+    assert offline_model_config(cfg) == dict(
+        type='X', losses=[dict(type='VGGPerceptualLoss', weights='vgg.pth', pretrained=False)],
+        teacher=None)
 
 
 def test_rows_count_shared_parameters_once():

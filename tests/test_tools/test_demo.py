@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.test_apis.tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'demo.py')
 #: Seconds for a subprocess run (imports dominate on a shared CPU).

@@ -11,7 +11,7 @@ import torch
 from mmengine.runner import load_checkpoint
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.test_models.test_tryon.official_pfafn import (
+from tests.helpers.official_pfafn import (
     GEN_FILE,
     WARP_FILE,
     random_official_state_dicts,
@@ -21,11 +21,11 @@ from vtonbox.models.tryon.official_weights import (
     WeightsMismatchError,
     build_model_from_config,
     convert_official_state_dicts,
-    load_tryon_checkpoint,
     official_to_vtonbox_keys,
     vtonbox_to_official_key,
 )
 from vtonbox.utils.cli import run_tool
+from vtonbox.utils.model_loading import load_weights_strictly
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')
@@ -163,7 +163,7 @@ def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, 
     assert 'ignored input keys: warp:aflow_net.weight' in printed
     tiny = build_model_from_config(CONFIG, TINY_OPTIONS)  # wrong size: strict load fails
     with pytest.raises(WeightsMismatchError, match='shape mismatch'):
-        load_tryon_checkpoint(tiny, str(out))
+        load_weights_strictly(tiny, str(out))
     checkpoint = torch.load(out, map_location='cpu', weights_only=True)
     assert checkpoint['meta']['ignored_keys'] == ['warp:aflow_net.weight']
     assert torch.equal(checkpoint['state_dict']['warp_model.warper.main_nets.0.6.bias'],
@@ -285,7 +285,7 @@ def tiny_checkpoint(tmp_path):
 def test_loader_loads_vtonbox_checkpoint_strictly(tiny_checkpoint):
     source, path = tiny_checkpoint
     target = build_model_from_config(CONFIG, TINY_OPTIONS)
-    load_tryon_checkpoint(target, str(path))
+    load_weights_strictly(target, str(path))
     for key, value in source.state_dict().items():
         assert torch.equal(target.state_dict()[key], value), key
     load_checkpoint(build_model_from_config(CONFIG, TINY_OPTIONS), str(path), strict=True)
@@ -302,7 +302,7 @@ def test_loader_lists_missing_and_misnamed_keys(tiny_checkpoint, tmp_path, mutat
     path = tmp_path / f'{mutation}.pth'
     torch.save(dict(state_dict=state), path)
     with pytest.raises(WeightsMismatchError) as info:
-        load_tryon_checkpoint(build_model_from_config(CONFIG, TINY_OPTIONS), str(path))
+        load_weights_strictly(build_model_from_config(CONFIG, TINY_OPTIONS), str(path))
     assert info.value.missing == [key]
     assert key in str(info.value) and str(path) in str(info.value)
     if mutation == 'misnamed':

@@ -14,7 +14,7 @@ import pytest
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.test_apis.tiny_model import write_tiny_config, write_tiny_model
+from tests.helpers.tiny_model import write_tiny_config, write_tiny_model
 from vtonbox.datasets import make_synthetic_viton
 from vtonbox.evaluation.functional.inception import (
     FID_WEIGHTS_FILENAME,

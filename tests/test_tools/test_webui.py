@@ -22,8 +22,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.test_apis.test_inputs import write_png_header
-from tests.test_apis.tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.images import write_png_header
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'webui.py')
 #: Seconds to wait for the server to answer (imports of torch + gradio on a shared CPU).

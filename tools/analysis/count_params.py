@@ -2,46 +2,26 @@
 
     python tools/analysis/count_params.py configs/pfafn_student.py [--json out.json]
 
-The training model is built without any external file: VGG perceptual losses with
-``pretrained=False``, the teacher with ``checkpoint=None`` and no ``init_cfg`` (weights
-are not needed to count them). Rows list every module down to ``--depth`` (the warp
+The training model is built without any external file
+(``vtonbox.utils.model_loading.offline_model_config``: VGG perceptual losses with
+``pretrained=False``, the teacher with ``checkpoint=None``, no ``init_cfg``; weights are
+not needed to count them). Rows list every module down to ``--depth`` (the warp
 model's encoders, FPNs and flow head, the generator, the teacher, the loss VGG) with
 trainable and frozen counts; parameters shared by several modules (one VGG for the warp
 and generator losses) are counted once, at their first row. The inference model
-(``inference_model_config``: no teacher, losses or init checkpoints) is counted too.
+(no teacher, losses or init checkpoints) is counted too.
 """
 import argparse
-import copy
 import json
 import sys
 from typing import Dict, List, Optional
 
 from torch import nn
 
-from vtonbox.engine.launch import load_config
-from vtonbox.models.tryon import inference_model_config
-from vtonbox.registry import MODELS
-from vtonbox.utils import register_all_modules
 from vtonbox.utils.cli import CfgOptionsAction, run_tool
+from vtonbox.utils.model_loading import build_model, load_config
 
-#: Config types whose constructor would read a weights file, and the override that stops it.
-NO_FILE_OVERRIDES = {
-    'VGGPerceptualLoss': dict(pretrained=False),
-    'ParserBasedTeacher': dict(checkpoint=None),
-}
 MILLION = 1e6
-
-
-def without_external_files(cfg):
-    """Copy of a model config (nested dicts/lists) that builds without weight files."""
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(without_external_files(item) for item in cfg)
-    if not isinstance(cfg, dict):
-        return cfg
-    out = {key: without_external_files(value) for key, value in cfg.items()
-           if key != 'init_cfg'}
-    out.update(NO_FILE_OVERRIDES.get(out.get('type'), {}))
-    return out
 
 
 def count_rows(model: nn.Module, depth: int) -> List[Dict]:
@@ -87,9 +67,8 @@ def unique_totals(model: nn.Module) -> Dict[str, int]:
 
 def count_config(cfg, depth: int = 2) -> Dict:
     """Counts of the training model and of the inference model of ``cfg``."""
-    register_all_modules()
-    train_model = MODELS.build(without_external_files(copy.deepcopy(cfg.model)))
-    infer_model = MODELS.build(inference_model_config(cfg.model))
+    train_model = build_model(cfg, keep_training_parts=True)
+    infer_model = build_model(cfg)
     infer_parts = {name: sum(p.numel() for p in child.parameters())
                    for name, child in infer_model.named_children()}
     return dict(model_type=type(train_model).__name__,

@@ -5,19 +5,25 @@ as one JSON file and one markdown table (for docs/benchmark.md), named after the
     python tools/analysis/gpu_report.py --dry-run --out-dir work_dirs/gpu_report_dry
 
 1. ``pytest -m gpu tests/test_gpu`` in a subprocess: pass / fail / skip of every test.
-2. Inference (``vtonbox.engine.benchmark.run_inference_benchmark``, random weights):
-   images/s, latency p50 / p95 and peak memory of the fast graph at batch 1, 8 and 64
-   in fp32, fp16 and bf16 (channels_last); then NCHW, the model as built (fp32, and
-   fp16 under plain autocast) and ``torch.compile`` (the eager graph timed alongside).
-3. Training (``run_train_benchmark``): images/s, step latency and peak memory of every
-   stage's train step at 256 x 192 (fp32, fp16 / bf16 AMP) and at 512 x 384 (fp16 AMP,
-   fp32 for stage 4), the configs' batch size, synthetic data.
+2. The conv peak of the GPU (``machine_peaks``: the 100 % of ``fraction_of_peak``).
+3. Benchmark rows (``vtonbox.engine.benchmark``, random weights), in order of priority:
 
-Rows run in that order of priority inside ``--budget-s`` (default 450 s, so the whole
-report takes under 8 minutes): a row whose expected time (the last measured row of its
-kind and size, else a default) no longer fits is skipped with a note; a row still
-running when the budget is spent is stopped (``timeout``); a row that runs out of GPU
-memory is noted ``oom``. FLOPs are counted once per model and size.
+   a. inference (``run_inference_benchmark``) of the fast graph at 256 x 192, batch 1, 8
+      and 64, in fp32, fp16 and bf16, channels_last: images/s, latency p50 / p95, peak
+      memory;
+   b. training (``run_train_benchmark``: the full train step, synthetic data, the
+      configs' batch size) of every stage at 256 x 192 in fp32 and fp16 AMP;
+   c. inference variants at batch 8: NCHW, the model as built (fp32, and fp16 under
+      plain autocast);
+   d. training at 512 x 384 in fp16 AMP;
+   e. ``torch.compile`` of the fast graph (the eager graph timed alongside);
+   f. training in bf16 AMP at 256 x 192, and stage 4 in fp32 at 512 x 384.
+
+Everything runs inside ``--budget-s`` (default 450 s, so the report takes under 8
+minutes; the tests get at most half of it): a row whose expected time (the last
+measured row of its kind and size, else a default) no longer fits is skipped with a
+note; a row still running when the budget is spent is stopped (``timeout``); a row that
+runs out of GPU memory is noted ``oom``. FLOPs are counted once per model and size.
 
 ``--dry-run`` runs the same rows on the CPU at 64 x 64, batch 1, 1 iteration with the
 synthetic twin configs (the GPU tests see no GPU and skip): the same JSON and markdown
@@ -42,7 +48,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import warnings
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -51,11 +59,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 
 from vtonbox.utils.cli import UserError, one_line, run_tool
+from vtonbox.utils.model_loading import REPO_ROOT
 
 # The model and benchmark code is imported where it is used, so that user errors (no
 # CUDA, an output folder that cannot be written) are reported within seconds.
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GPU_TESTS = osp.join('tests', 'test_gpu')
 STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student', 'cpvton_gmm')
 PRECISIONS = ('fp32', 'fp16', 'bf16')
@@ -75,6 +83,8 @@ DEFAULT_TESTS_TIMEOUT_S = 240.0
 DEFAULT_ESTIMATES_S = {'inference': 10.0, 'inference/compile': 150.0, 'train/256x192': 25.0,
                        'train/512x384': 40.0}
 FALLBACK_ESTIMATE_S = 30.0
+PEAK_ESTIMATE_S = 10.0
+DRY_RUN_PEAK_SHAPE = (1, 32, 16, 12)
 STATUSES = ('ok', 'skipped', 'timeout', 'oom', 'error')
 #: Keys of a benchmark result kept in a row's ``metrics`` (the full result is kept too).
 METRIC_KEYS = ('images_per_s', 'images_per_s_median', 'latency_ms_p50', 'latency_ms_p95',
@@ -85,8 +95,10 @@ METRIC_KEYS = ('images_per_s', 'images_per_s_median', 'latency_ms_p50', 'latency
 MIB = 2 ** 20
 
 
-class RowTimeout(Exception):
-    """The time budget ran out while a row was running."""
+class RowTimeout(BaseException):
+    """The time budget ran out while a row was running (a ``BaseException``, like
+    ``KeyboardInterrupt``, so that ``except Exception`` in the code it interrupts does not
+    swallow it)."""
 
 
 @dataclass
@@ -129,6 +141,7 @@ class Row:
     def as_dict(self) -> dict:
         data = asdict(self)
         data['id'] = self.id
+        data['planned'] = self.planned or self.id
         data['size'] = list(self.size)
         return data
 
@@ -157,7 +170,7 @@ def time_limit(seconds: float):
     """Raise :class:`RowTimeout` in the main thread after ``seconds`` (SIGALRM; no limit
     where there is none, e.g. on Windows or in another thread)."""
     usable = (hasattr(signal, 'setitimer') and seconds > 0
-              and threading_is_main())
+              and threading.current_thread() is threading.main_thread())
     if not usable:
         yield
         return
@@ -172,11 +185,6 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def threading_is_main() -> bool:
-    import threading
-    return threading.current_thread() is threading.main_thread()
 
 
 # ---------------------------------------------------------------------- the plan
@@ -195,21 +203,20 @@ def plan_rows(stages: Sequence[str], inference_config: str, config_dir: str,
     small, large = TRAIN_SIZES
     for stage in stages:  # 2. training, fp32 and fp16 AMP
         rows += [train(stage, small, 'fp32'), train(stage, small, 'fp16')]
-    rows += [  # 3. inference variants: NCHW, naive autocast, torch.compile
-        Row(name='fast', batch_size=VARIANT_BATCH, precision='fp32', channels_last=False,
-            **infer),
-        Row(name='fast', batch_size=VARIANT_BATCH, precision='fp16', channels_last=False,
-            **infer),
-        Row(name='model', batch_size=VARIANT_BATCH, precision='fp32', channels_last=False,
-            **infer),
-        Row(name='model', batch_size=VARIANT_BATCH, precision='fp16', channels_last=False,
-            **infer),
-        Row(name='fast', batch_size=VARIANT_BATCH, precision='fp16', compile=True, **infer),
-        Row(name='fast', batch_size=1, precision='fp16', compile=True, **infer),
-        Row(name='fast', batch_size=VARIANT_BATCH, precision='bf16', compile=True, **infer),
+    variant = dict(batch_size=VARIANT_BATCH, **infer)
+    rows += [  # 3. inference variants: NCHW, the model as built (naive autocast)
+        Row(name='fast', precision='fp32', channels_last=False, **variant),
+        Row(name='fast', precision='fp16', channels_last=False, **variant),
+        Row(name='model', precision='fp32', channels_last=False, **variant),
+        Row(name='model', precision='fp16', channels_last=False, **variant),
     ]
-    rows += [train(stage, small, 'bf16') for stage in stages]  # 4. bf16 AMP
-    rows += [train(stage, large, 'fp16') for stage in stages]  # 5. 512 x 384
+    rows += [train(stage, large, 'fp16') for stage in stages]  # 4. 512 x 384
+    rows += [  # 5. torch.compile (the eager graph timed alongside)
+        Row(name='fast', precision='fp16', compile=True, **variant),
+        Row(name='fast', batch_size=1, precision='fp16', compile=True, **infer),
+        Row(name='fast', precision='bf16', compile=True, **variant),
+    ]
+    rows += [train(stage, small, 'bf16') for stage in stages]  # 6. bf16 AMP
     if 'pfafn_student' in stages:
         rows.append(train('pfafn_student', large, 'fp32'))
     if dry_run:
@@ -237,7 +244,9 @@ def shrink_for_dry_run(rows: List[Row]) -> List[Row]:
             continue
         ran_as = copy.copy(row)
         from vtonbox.models.fuse import resolve_precision
-        ran_as.precision = resolve_precision(row.precision, torch.device('cpu'))
+        with warnings.catch_warnings():  # the note says it
+            warnings.simplefilter('ignore', RuntimeWarning)
+            ran_as.precision = resolve_precision(row.precision, torch.device('cpu'))
         if ran_as.id in seen:
             row.status = 'skipped'
             row.note = (f'dry run: at {row.size[0]} x {row.size[1]}, batch 1 the same as '
@@ -322,12 +331,9 @@ class RowRunner:
                       flops=count_flops, seed=s.seed)
         if row.kind == 'inference':
             model = self.inference_model(row.config)
-            peak = s.peak and self.peaks is None
             result = run_inference_benchmark(model, InferenceOptions(
                 iters=s.inference_iters, warmup=s.inference_warmup, graph=row.name,
-                compare_eager=row.compile, profile=False, peak=peak, **common))
-            if peak:
-                self.peaks = result.get('peak_gflop_per_s')
+                compare_eager=row.compile, profile=False, peak=False, **common))
         else:
             cfg = self.config(row.config)
             result = run_train_benchmark(cfg, TrainOptions(
@@ -342,6 +348,26 @@ class RowRunner:
         if self.peaks and result.get('gflop_per_s') and result.get('precision') in self.peaks:
             result['fraction_of_peak'] = result['gflop_per_s'] / self.peaks[result['precision']]
         return result
+
+
+def measure_peaks(settings: Settings, budget: Budget) -> Tuple[Optional[dict], str]:
+    """Conv peak GFLOP/s of the device (the 100 % of ``fraction_of_peak``): fp32, bf16,
+    fp16 on a GPU; the dry run times a small fp32 convolution once (the code path)."""
+    from vtonbox.engine.benchmark import conv_peak_gflops, machine_peaks
+    if not settings.peak:
+        return None, 'not measured'
+    if not budget.fits(PEAK_ESTIMATE_S):
+        return None, 'skipped: over the time budget'
+    try:
+        with time_limit(budget.remaining()):
+            if torch.device(settings.device).type == 'cpu':
+                return {'fp32': conv_peak_gflops(torch.float32, True, 'cpu', 1,
+                                                 DRY_RUN_PEAK_SHAPE)}, 'dry run: small conv'
+            return machine_peaks(settings.device), 'ok'
+    except Exception as error:  # e.g. a GPU without bf16 convolutions
+        return None, f'{type(error).__name__}: {one_line(str(error))}'[:300]
+    finally:
+        _free_memory(settings.device)
 
 
 def _is_oom(error: BaseException) -> bool:
@@ -503,8 +529,9 @@ def markdown(report: dict) -> str:
               f"`tools/analysis/gpu_report.py` in {report['elapsed_s']:.0f} s (budget "
               f"{report['budget_s']:.0f} s); random weights.", '']
     if report.get('peak_gflop_per_s'):
-        peaks = ', '.join(f'{k} {v / 1000:.1f}' for k, v in report['peak_gflop_per_s'].items())
-        lines += [f'Conv peak (3x3, 256 ch, 64 x 48, batch 4), TFLOP/s: {peaks}.', '']
+        peaks = ', '.join(f'{k} {v / 1000:.3g}' for k, v in report['peak_gflop_per_s'].items())
+        lines += [f"Conv peak (3x3, 256 ch, 64 x 48, batch 4), TFLOP/s: {peaks} "
+                  f"({report['peak_note']}).", '']
     tests = report['tests']
     counts = tests['summary']
     if tests.get('command'):
@@ -601,7 +628,7 @@ def parse_args(argv=None):
 def settings_for(args) -> Settings:
     if args.dry_run:
         settings = Settings(device='cpu', inference_iters=1, inference_warmup=1,
-                            train_iters=1, train_warmup=0, num_workers=0, peak=False)
+                            train_iters=1, train_warmup=0, num_workers=0)
     else:
         settings = Settings(num_workers=min(4, max((os.cpu_count() or 2) // 2, 1)))
     if args.inference_iters:
@@ -631,17 +658,20 @@ def main(argv: Optional[list] = None) -> int:
     device = torch.device(settings.device)
     budget = Budget(args.budget_s)
     started = datetime.datetime.now().isoformat(timespec='seconds')
-    env = environment(device)
-    print(f"gpu_report: {env['gpu'] or 'CPU (dry run)'}, budget {args.budget_s:.0f} s",
+    print(f"gpu_report{' (dry run)' if args.dry_run else ''}: budget {args.budget_s:.0f} s",
           flush=True)
     with tempfile.TemporaryDirectory(prefix='vtonbox_gpu_report_') as tmp:
         if args.no_tests:
             tests = skipped_tests('--no-tests')
-        else:
+        else:  # first, while this process holds no GPU memory
             limit = min(args.tests_timeout_s, max(budget.remaining() * TESTS_SHARE, 1.0))
             tests = run_gpu_tests(limit, tmp, hide_gpus=args.dry_run)
             print(f"GPU tests: {tests['summary']} in {tests['duration_s']} s", flush=True)
+        env = environment(device)
+        print(f"device: {env['gpu'] or 'CPU'}", flush=True)
         runner = RowRunner(settings, tmp)
+        runner.peaks, peak_note = measure_peaks(settings, budget)
+        print(f'conv peak GFLOP/s: {runner.peaks} ({peak_note})', flush=True)
         rows = plan_rows(args.stages, inference_config, config_dir, train_batch,
                          args.dry_run)
         for row in rows:
@@ -652,7 +682,8 @@ def main(argv: Optional[list] = None) -> int:
     report = dict(tool='tools/analysis/gpu_report.py', dry_run=args.dry_run,
                   started=started, budget_s=args.budget_s,
                   elapsed_s=round(budget.elapsed(), 1), environment=env,
-                  settings=asdict(settings), peak_gflop_per_s=runner.peaks, tests=tests,
+                  settings=asdict(settings), peak_gflop_per_s=runner.peaks,
+                  peak_note=peak_note, tests=tests,
                   rows=[row.as_dict() for row in rows])
     name = output_name(env, args.dry_run)
     json_path, md_path = (osp.join(args.out_dir, f'{name}.{ext}') for ext in ('json', 'md'))

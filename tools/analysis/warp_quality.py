@@ -10,14 +10,10 @@ import sys
 
 from mmengine.runner import Runner
 
-from vtonbox.apis.model_loading import load_weights
-from vtonbox.engine.launch import load_config
 from vtonbox.evaluation.warp_quality import evaluate_warp_quality
-from vtonbox.models.tryon import inference_model_config
-from vtonbox.registry import MODELS
-from vtonbox.utils import register_all_modules
 from vtonbox.utils.checkpoint import load_checkpoint_file
 from vtonbox.utils.cli import CfgOptionsAction, UserError, run_tool
+from vtonbox.utils.model_loading import build_inference_model, load_config
 
 #: Dataloader used when the config has it: paired synthetic test data with parsing.
 DEFAULT_DATALOADER = 'synthetic_teacher_val_dataloader'
@@ -39,10 +35,7 @@ def main(argv=None):
         raise UserError(f'config has no dataloader {key or DEFAULT_DATALOADER!r}',
                         args.config, f'pass --dataloader KEY (the config has: {loaders})')
     load_checkpoint_file(args.checkpoint)  # missing / unloadable: before building
-    register_all_modules()
-    model = MODELS.build(inference_model_config(cfg.model))
-    load_weights(model, args.checkpoint)
-    model.eval()
+    model = build_inference_model(cfg, args.checkpoint, config_name=args.config)
     dataloader_cfg = dict(cfg[key])
     dataloader_cfg.pop('_delete_', None)
     dataloader = Runner.build_dataloader(dataloader_cfg)

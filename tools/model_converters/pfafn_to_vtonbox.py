@@ -14,8 +14,9 @@ non-commercial licence terms.
 import argparse
 import sys
 
-from vtonbox.models.tryon.official_weights import DEFAULT_CONFIG, convert_official_checkpoints
+from vtonbox.models.tryon.official_weights import convert_official_checkpoints
 from vtonbox.utils.cli import CfgOptionsAction, run_tool
+from vtonbox.utils.model_loading import DEFAULT_CONFIG
 
 
 def parse_args(argv=None):

@@ -25,6 +25,7 @@ from vtonbox.models.fuse import FastParserFreeTryOn, optimize_for_inference, sup
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.model_loading import build_inference_model, load_config
 
 from .errors import InferenceSetupError
 from .garment_cache import DEFAULT_CAPACITY, GarmentCache, check_capacity
@@ -37,13 +38,7 @@ from .inputs import (
     load_photo,
     pair_inputs,
 )
-from .model_loading import (
-    DEFAULT_CONFIG,
-    build_inference_model,
-    check_precision,
-    load_inference_config,
-    parse_device,
-)
+from .model_loading import DEFAULT_CONFIG, check_precision, parse_device, setup_errors
 from .pipeline import build_inference_pipeline
 from .results import ResultWriter, restore_size
 
@@ -111,13 +106,15 @@ class TryOnInferencer:
                  optimize: Optional[bool] = None,
                  garment_cache_size: int = DEFAULT_CAPACITY) -> None:
         register_all_modules()
-        self.cfg = load_inference_config(config, cfg_options)
+        with setup_errors():
+            self.cfg = load_config(config, cfg_options)
         config_name = os.fspath(config) if isinstance(config, (str, os.PathLike)) \
             else 'the given config'
         self.device = parse_device(device)
         self.autocast_dtype = check_precision(precision, self.device)
         self.pipeline = build_inference_pipeline(self.cfg)
-        self.model = build_inference_model(self.cfg, checkpoint, self.device, config_name)
+        with setup_errors():
+            self.model = build_inference_model(self.cfg, checkpoint, self.device, config_name)
         if checkpoint is None:
             warnings.warn('TryOnInferencer: no checkpoint given, the model has random weights',
                           stacklevel=2)

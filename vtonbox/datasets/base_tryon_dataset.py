@@ -7,11 +7,19 @@ from mmengine.dataset import BaseDataset
 from vtonbox.registry import TRANSFORMS
 
 from .labels import DENSEPOSE_PARTS, OPENPOSE18_KEYPOINTS, PARSING_CLASSES
-from .readers import MissingDataFileError
-from .viton_layout import build_samples, default_data_prefix, find_missing_files
+from .readers import DataFileError, MissingDataFileError
+from .viton_layout import (
+    build_samples,
+    default_data_prefix,
+    find_missing_files,
+    find_unreadable_files,
+)
 
 #: How many missing files the start-up error lists before "... and N more".
 MAX_LISTED_MISSING = 10
+#: How many unreadable files the start-up error lists before "... and N more".
+MAX_LISTED_UNREADABLE = 5
+FULL_CHECK_HINT = 'tools/dataset/check_dataset.py decodes every file for a full report'
 
 
 class BaseTryOnDataset(BaseDataset):
@@ -19,9 +27,13 @@ class BaseTryOnDataset(BaseDataset):
 
     Each item is a dict with ``<modality>_path`` for every modality of
     ``data_prefix`` plus ``paired`` and ``sample_idx``; the pipeline decides which
-    modalities are read. At start-up the dataset checks that the files the pipeline's
-    loaders read (their ``path_keys``) exist for every sample and raises
-    ``MissingDataFileError`` naming them otherwise.
+    modalities are read. At start-up the dataset checks the files the pipeline's
+    loaders read (their ``path_keys``) for every sample: that they exist
+    (``MissingDataFileError`` otherwise), and, reading only their first and last bytes,
+    that they are not empty, are of their modality's format whatever their extension,
+    and are not truncated JPEG / PNG (``DataFileError`` otherwise). Both errors are one
+    line naming the files and what to do; the full decode of every file is
+    ``tools/dataset/check_dataset.py``.
 
     Args:
         data_root (str): dataset root, e.g. ``data/VITON_traindata``.
@@ -36,7 +48,8 @@ class BaseTryOnDataset(BaseDataset):
         mode (str): ``'auto'``, ``'paired'`` or ``'unpaired'`` (see
             ``viton_layout.build_samples``).
         pipeline (list[dict | callable]): transforms, built from the vtonbox registry.
-        check_files (bool): check at start-up that the loaded files exist.
+        check_files (bool): check at start-up that the loaded files exist and have
+            valid headers (``viton_layout.find_unreadable_files``).
         **kwargs: other ``mmengine.dataset.BaseDataset`` arguments.
     """
 
@@ -90,4 +103,22 @@ class BaseTryOnDataset(BaseDataset):
                 raise MissingDataFileError(
                     missing[0], f'{len(missing)} data file(s) missing: {listed}{suffix} '
                     '(run tools/dataset/check_dataset.py for a full report)')
+            self._raise_unreadable(find_unreadable_files(samples, keys))
         return samples
+
+    @staticmethod
+    def _raise_unreadable(unreadable: Sequence) -> None:
+        """Raise one ``DataFileError`` line for the ``(path, reason)`` pairs, if any."""
+        if not unreadable:
+            return
+        path, reason = unreadable[0]
+        todo = (f'replace {"it" if len(unreadable) == 1 else "them"} (re-download or '
+                're-extract the dataset), or drop the samples from the pair list '
+                f'(ann_file); {FULL_CHECK_HINT}')
+        if len(unreadable) == 1:
+            raise DataFileError(path, f'{reason}; {todo}')
+        listed = '; '.join(f'{p} ({r})' for p, r in unreadable[1:MAX_LISTED_UNREADABLE])
+        more = len(unreadable) - MAX_LISTED_UNREADABLE
+        suffix = f' ... and {more} more' if more > 0 else ''
+        raise DataFileError(path, f'{reason}; {len(unreadable)} unreadable data files in '
+                            f'all, also {listed}{suffix}; {todo}')

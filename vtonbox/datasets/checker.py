@@ -1,9 +1,11 @@
 """Dataset checker: read every file of every sample and report each problem.
 
 Used by ``tools/dataset/check_dataset.py``. Checks: files present for every modality,
-images decodable (truncated JPEGs included), sizes consistent (person / parsing /
-DensePose, cloth / mask), masks binary-ish and not empty, label ids in range, pose JSON
-parseable, pair-list names resolvable, and listing pairs that look misaligned.
+headers valid (``readers.check_header``, the datasets' start-up check, so both name a
+bad file the same way), images decodable (truncated JPEGs included), sizes consistent
+(person / parsing / DensePose, cloth / mask), masks binary-ish and not empty, label ids
+in range, pose JSON parseable, pair-list names resolvable, and listing pairs that look
+misaligned.
 """
 import os.path as osp
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +17,7 @@ import numpy as np
 from .labels import NUM_DENSEPOSE_CLASSES, NUM_PARSING_CLASSES
 from .readers import (
     DataFileError,
+    check_header,
     read_densepose,
     read_gray,
     read_image,
@@ -23,6 +26,7 @@ from .readers import (
 )
 from .viton_layout import (
     CORE_MODALITIES,
+    MODALITY_FILE_KINDS,
     UPSTREAM_SUFFIXES,
     build_samples,
     default_data_prefix,
@@ -87,7 +91,10 @@ def check_file(modality: str, path: str,
                num_densepose_classes: int = NUM_DENSEPOSE_CLASSES
                ) -> Tuple[Optional[Tuple[int, int]], Optional[str]]:
     """Read and check one file; returns ((h, w) or None, problem reason or None)."""
+    if modality not in MODALITY_FILE_KINDS:
+        raise ValueError(f'unknown modality {modality!r}')
     try:
+        check_header(path, MODALITY_FILE_KINDS[modality])
         if modality in ('person', 'cloth'):
             return read_image(path).shape[:2], None
         if modality == 'cloth_mask':

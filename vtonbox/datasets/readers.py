@@ -3,9 +3,15 @@
 The loading transforms and the dataset checker use the same readers, so a file the
 checker accepts is a file the dataloader can read, and a bad file fails with
 ``DataFileError: <path>: <reason>`` instead of an obscure OpenCV traceback in a worker.
+
+``check_header`` is the cheap check the datasets run on every file at start-up: it
+reads the first and last bytes only (empty files, files that are not images / JSON /
+``.npy`` whatever their name says, truncated JPEG / PNG); the full decode stays in the
+dataset checker (``tools/dataset/check_dataset.py``).
 """
 import io
 import json
+import os
 from typing import Optional
 
 import cv2
@@ -20,6 +26,24 @@ KEYPOINT_FIELDS = 3
 POSE_JSON_KEYS = ('pose_keypoints', 'pose_keypoints_2d')
 _JPEG_START = b'\xff\xd8'
 _JPEG_END = b'\xff\xd9'
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+#: The IEND chunk (type and CRC) that ends every PNG.
+_PNG_END = b'IEND\xaeB`\x82'
+_NPY_MAGIC = b'\x93NUMPY'
+#: Sizes of the BMP info headers (core, v1-v5) that follow the 14-byte file header.
+_BMP_INFO_SIZES = (12, 40, 52, 56, 64, 108, 124)
+_UTF8_BOM = b'\xef\xbb\xbf'
+#: Bytes ``check_header`` reads from the start of an image or ``.npy`` file.
+HEADER_BYTES = 32
+#: Bytes ``check_header`` reads from the start of a JSON file (leading white space).
+JSON_HEADER_BYTES = 1024
+#: Bytes ``check_header`` reads from the end of a JPEG / PNG (end marker + padding).
+TAIL_BYTES = 64
+#: File kinds of ``check_header``: images read by OpenCV (``read_image``,
+#: ``read_gray``), label maps read by PIL (``read_label_map``), pose JSON, ``.npy``.
+FILE_KINDS = ('image', 'label_map', 'json', 'npy')
+#: Bytes of the start of a file quoted in an error.
+_QUOTED_BYTES = 12
 _UINT16_TO_UINT8 = 257.0
 _WHITE = 255.0
 
@@ -41,6 +65,43 @@ class MissingDataFileError(DataFileError, FileNotFoundError):
     """A data file that does not exist."""
 
 
+def image_format(head: bytes) -> Optional[str]:
+    """Image format of a file from its first bytes (magic numbers).
+
+    Args:
+        head (bytes): the first ``HEADER_BYTES`` (at least 18) bytes of the file.
+
+    Returns:
+        str | None: ``'JPEG'``, ``'PNG'``, ``'BMP'`` or ``'WebP'``; None for anything else.
+    """
+    if head.startswith(b'\xff\xd8\xff'):
+        return 'JPEG'
+    if head.startswith(_PNG_SIGNATURE):
+        return 'PNG'
+    if head.startswith(b'BM') and int.from_bytes(head[14:18], 'little') in _BMP_INFO_SIZES:
+        return 'BMP'
+    if head.startswith(b'RIFF') and head[8:12] == b'WEBP':
+        return 'WebP'
+    return None
+
+
+def _quote(head: bytes, text_hint: str = '') -> str:
+    """The first bytes of a file for an error message, plus ``text_hint`` if it is text."""
+    start = head[:_QUOTED_BYTES]
+    try:
+        text = start.decode('utf-8')
+    except UnicodeDecodeError:
+        return f'it starts with {start!r}'
+    if text.isprintable():
+        return f'it starts with the text {text!r}{text_hint}'
+    return f'it starts with {start!r}'
+
+
+def _not_an_image(head: bytes) -> str:
+    return ('not a JPEG, PNG, BMP or WebP image: '
+            + _quote(head, ' (a text file or an error page saved under an image name?)'))
+
+
 def _read_bytes(path: str) -> np.ndarray:
     try:
         data = np.fromfile(path, dtype=np.uint8)
@@ -49,8 +110,90 @@ def _read_bytes(path: str) -> np.ndarray:
     except (IsADirectoryError, PermissionError, OSError) as err:
         raise DataFileError(path, f'cannot read file ({err})') from None
     if data.size == 0:
-        raise DataFileError(path, 'empty file')
+        raise DataFileError(path, 'empty file (0 bytes)')
     return data
+
+
+def _read_ends(path: str, head_bytes: int, tail_bytes: int):
+    """(size, first ``head_bytes``, last ``tail_bytes``) of a file, naming it on errors."""
+    try:
+        with open(path, 'rb') as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(head_bytes)
+            tail = b''
+            if tail_bytes:
+                f.seek(max(size - tail_bytes, 0))
+                tail = f.read(tail_bytes)
+    except FileNotFoundError:
+        raise MissingDataFileError(path, 'file not found') from None
+    except (IsADirectoryError, PermissionError, OSError) as err:
+        raise DataFileError(path, f'cannot read file ({err})') from None
+    if size == 0:
+        raise DataFileError(path, 'empty file (0 bytes)')
+    return size, head, tail
+
+
+def _check_image_end(path: str, fmt: str, tail: bytes, kind: str) -> None:
+    """Decode a JPEG / PNG fully only when its end marker is missing (truncated?),
+    with the decoder its reader uses (PIL for label maps, OpenCV otherwise)."""
+    if fmt == 'JPEG' and not tail.rstrip(b'\x00').endswith(_JPEG_END):
+        check_jpeg_complete(path, _read_bytes(path))
+    if fmt != 'PNG' or tail.endswith(_PNG_END):
+        return
+    data = _read_bytes(path)
+    if kind == 'label_map':
+        try:
+            with Image.open(io.BytesIO(data.tobytes())) as img:
+                img.load()
+        except (OSError, SyntaxError, ValueError) as err:
+            raise DataFileError(path, f'truncated or corrupt PNG ({err})') from None
+    elif cv2.imdecode(data, cv2.IMREAD_UNCHANGED) is None:
+        raise DataFileError(path, 'truncated or corrupt PNG (no IEND chunk at the end, and '
+                            'it does not decode)')
+
+
+def check_header(path: str, kind: str = 'image') -> None:
+    """Cheap start-up check of one data file: it exists, is not empty, and its first
+    bytes (and, for JPEG / PNG, its last bytes) are those of a ``kind`` file.
+
+    Only a JPEG without its end marker or a PNG without its IEND chunk (a truncated
+    download) is decoded, to tell truncation from trailing bytes.
+
+    Args:
+        path (str): the file.
+        kind (str): one of ``FILE_KINDS``: ``'image'`` and ``'label_map'`` accept JPEG,
+            PNG, BMP and WebP (whatever the extension says), ``'json'`` a JSON object,
+            ``'npy'`` a NumPy ``.npy`` file.
+
+    Raises:
+        MissingDataFileError: the file does not exist.
+        DataFileError: the file is empty, unreadable or not a ``kind`` file.
+    """
+    if kind not in FILE_KINDS:
+        raise ValueError(f'kind must be one of {FILE_KINDS}, got {kind!r}')
+    if kind == 'json':
+        _, head, _ = _read_ends(path, JSON_HEADER_BYTES, 0)
+        text = head[len(_UTF8_BOM):] if head.startswith(_UTF8_BOM) else head
+        if not text.lstrip(b' \t\r\n').startswith(b'{'):
+            raise DataFileError(path, f'not a JSON object: {_quote(head)}')
+        return
+    if kind == 'npy':
+        _, head, _ = _read_ends(path, HEADER_BYTES, 0)
+        if not head.startswith(_NPY_MAGIC):
+            raise DataFileError(path, f'not a NumPy .npy file: {_quote(head)}')
+        return
+    size, head, tail = _read_ends(path, HEADER_BYTES, TAIL_BYTES)
+    fmt = image_format(head)
+    if fmt is None:
+        raise DataFileError(path, _not_an_image(head))
+    if fmt == 'PNG' and head[12:16] != b'IHDR':
+        raise DataFileError(path, 'corrupt PNG: no IHDR chunk after the PNG signature')
+    # BMP and WebP (RIFF) headers store the file size.
+    declared = {'BMP': int.from_bytes(head[2:6], 'little'),
+                'WebP': int.from_bytes(head[4:8], 'little') + 8}.get(fmt, 0)
+    if declared > size:
+        raise DataFileError(path, f'truncated {fmt}: {size} bytes, its header says {declared}')
+    _check_image_end(path, fmt, tail, kind)
 
 
 def check_jpeg_complete(path: str, data: np.ndarray) -> None:

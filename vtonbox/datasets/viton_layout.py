@@ -19,7 +19,10 @@ cloth name (pfafn-reference section 1.1)::
 """
 import os
 import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence, Tuple
+
+from .readers import DataFileError, MissingDataFileError, check_header
 
 #: Modality -> folder suffix of the upstream layout (folder = f'{split}_{suffix}').
 UPSTREAM_SUFFIXES = dict(person='img', cloth='color', cloth_mask='edge', parsing='label',
@@ -30,6 +33,14 @@ CLOTH_MODALITIES = ('cloth', 'cloth_mask')
 CORE_MODALITIES = ('person', 'cloth', 'cloth_mask')
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 PAIR_MODES = ('auto', 'paired', 'unpaired')
+#: Modality -> file kind of ``readers.check_header`` (how its reader decodes it).
+MODALITY_FILE_KINDS = dict(person='image', cloth='image', cloth_mask='image',
+                           parsing='label_map', pose='json', densepose='npy')
+#: Header checks run in threads (file-system latency, not CPU) above this many files.
+THREADED_HEADER_CHECKS = 512
+HEADER_CHECK_THREADS = 8
+_HEADER_CHUNK = 256
+_PATH_SUFFIX = '_path'
 _PERSON_SUFFIX = '_0'
 _CLOTH_SUFFIX = '_1'
 
@@ -167,3 +178,53 @@ def find_missing_files(samples: Sequence[dict], keys: Sequence[str]) -> List[str
             if name not in listings[folder]:
                 missing.append(path)
     return list(dict.fromkeys(missing))
+
+
+def _header_problems(jobs: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    problems = []
+    for path, kind in jobs:
+        try:
+            check_header(path, kind)
+        except MissingDataFileError:
+            continue  # reported by find_missing_files
+        except DataFileError as err:
+            problems.append((path, ' '.join(str(err.reason).split())))
+    return problems
+
+
+def find_unreadable_files(samples: Sequence[dict], keys: Sequence[str],
+                          threads: Optional[int] = None) -> List[Tuple[str, str]]:
+    """Files under ``keys`` that fail ``readers.check_header`` (no full decode).
+
+    Empty files, files whose first bytes are not those of their modality's format
+    (``MODALITY_FILE_KINDS``, e.g. a text file named ``.jpg``) and truncated JPEG / PNG
+    are found; missing files are left to ``find_missing_files``.
+
+    Args:
+        samples (list[dict]): samples of ``build_samples``.
+        keys (list[str]): ``<modality>_path`` keys to check.
+        threads (int, optional): reading threads; None uses ``HEADER_CHECK_THREADS``
+            above ``THREADED_HEADER_CHECKS`` files and one thread below.
+
+    Returns:
+        list[tuple[str, str]]: ``(path, reason)`` per bad file, in sample order.
+    """
+    kinds = {}
+    for key in keys:
+        modality = key[:-len(_PATH_SUFFIX)] if key.endswith(_PATH_SUFFIX) else None
+        if modality not in MODALITY_FILE_KINDS:
+            raise KeyError(f'no file kind for {key!r}; expected <modality>_path with a '
+                           f'modality among {list(MODALITY_FILE_KINDS)}')
+        kinds[key] = MODALITY_FILE_KINDS[modality]
+    jobs: Dict[str, str] = {}
+    for sample in samples:
+        for key in keys:
+            jobs.setdefault(sample[key], kinds[key])
+    items = list(jobs.items())
+    if threads is None:
+        threads = HEADER_CHECK_THREADS if len(items) > THREADED_HEADER_CHECKS else 1
+    if threads <= 1:
+        return _header_problems(items)
+    chunks = [items[i:i + _HEADER_CHUNK] for i in range(0, len(items), _HEADER_CHUNK)]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return [problem for found in pool.map(_header_problems, chunks) for problem in found]

@@ -6,22 +6,13 @@ import torch
 from mmengine.config import Config
 from torch import nn
 
-from vtonbox.models.tryon import inference_model_config
-from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
-from vtonbox.utils.checkpoint import read_state_dict
+from vtonbox.utils.model_loading import build_model, load_config, load_weights_strictly
 
 #: BatchNorm statistics given to random-weight models (timing/tests): non-trivial but
 #: well-conditioned, so folding and precision checks are not vacuous.
 RANDOM_RUNNING_MEAN = 0.1
 RANDOM_RUNNING_VAR = (0.5, 1.5)
-
-
-def load_config(config: Union[str, Config]) -> Config:
-    """``Config`` from a path (or a ``Config`` as is)."""
-    if isinstance(config, Config):
-        return config
-    return Config.fromfile(str(config))
 
 
 def randomize_batchnorm_stats(model: nn.Module, seed: int = 0) -> None:
@@ -54,19 +45,19 @@ def load_tryon_model(config: Union[str, Config], checkpoint: Optional[str] = Non
         tuple[nn.Module, Config]: the model and its config.
 
     Raises:
-        KeyError: the checkpoint misses keys of the model.
+        ConfigError: the config cannot be read or its model built.
+        CheckpointError: the checkpoint file is missing or cannot be read.
+        WeightsMismatchError: the checkpoint does not fit the model (missing, unexpected
+            or mis-shaped keys, listed; see
+            :func:`vtonbox.utils.model_loading.load_weights_strictly`).
     """
-    register_all_modules()
+    register_all_modules()  # before seeding: importing modules must not shift the weights
     cfg = load_config(config)
+    name = cfg.filename or 'the given config'
     torch.manual_seed(seed)
-    model = MODELS.build(inference_model_config(cfg.model))
+    model = build_model(cfg, config_name=name)
     if checkpoint is None:
         randomize_batchnorm_stats(model, seed)
     else:
-        state = read_state_dict(checkpoint)
-        missing, _ = model.load_state_dict(state, strict=False)
-        if missing:
-            listed = ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')
-            raise KeyError(f'{checkpoint} does not fit the model of the config: '
-                           f'{len(missing)} missing keys ({listed})')
+        load_weights_strictly(model, checkpoint, name)
     return model.to(device).eval(), cfg

@@ -34,10 +34,10 @@ from vtonbox.evaluation.record import (
     metric_provenance,
     write_record,
 )
-from vtonbox.models.tryon import inference_model_config
 from vtonbox.registry import METRICS
 from vtonbox.utils.checkpoint import CheckpointError, load_checkpoint_file
 from vtonbox.utils.cli import UserError
+from vtonbox.utils.model_loading import load_weights_strictly, offline_model_config
 
 from .launch import load_config
 
@@ -215,7 +215,7 @@ def plan_test_metrics(cfg: Config, protocols: Sequence[str] = tuple(PROTOCOLS),
 def prepare_test_config(cfg: Config, show_dir: Optional[str] = None,
                         save_strip: bool = False) -> Config:
     """Inference-only model, no automatic checkpoint loading, evaluation hooks."""
-    cfg.model = inference_model_config(cfg.model)
+    cfg.model = offline_model_config(cfg.model)
     cfg.load_from = None
     cfg.resume = False
     # Evaluation saves no checkpoints (and `save_best` would fail outside training).
@@ -261,7 +261,6 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str,
         dict: the record (``metrics``, ``skipped``, ``warnings`` and ``protocol``
         provenance, including ``inception_images``: the image counts of FID/KID).
     """
-    from vtonbox.apis.model_loading import load_weights  # the strict, explaining loader
     warnings_to_log = []
     if plan is None:
         plan = plan_test_metrics(cfg, protocols)
@@ -273,7 +272,7 @@ def evaluate_checkpoint(cfg: Config, checkpoint: str,
     for protocol, reason in plan.skipped_protocols.items():
         runner.logger.info(f'{protocol} protocol not run: {reason}')
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    load_weights(model, checkpoint, config_name=osp.basename(cfg.filename or 'the config'))
+    load_weights_strictly(model, checkpoint, osp.basename(cfg.filename or 'the config'))
 
     metrics, evaluated = {}, {}
     for protocol in plan.protocols:

@@ -9,66 +9,16 @@ model with ``device_ids=None``. NCCL on GPU is left entirely to MMEngine.
 """
 import os
 import os.path as osp
-import re
-from typing import Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
 from vtonbox.utils.cli import UserError
+from vtonbox.utils.model_loading import load_config  # noqa: F401  (the tools' config loader)
 
 #: Launchers accepted by the tools (as in MMEngine).
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
-
-
-def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file and merge ``--cfg-options`` into it.
-
-    Raises:
-        UserError: the file does not exist, does not parse, or an option cannot be
-            merged (e.g. it goes through a value that is not a dict).
-    """
-    if not osp.isfile(config):
-        raise UserError('config file not found', config,
-                        'check the path (configs are listed in configs/)')
-    try:
-        cfg = Config.fromfile(config)
-    except SyntaxError as error:
-        # MMEngine re-raises ast's error as "... config file <file>: <error>".
-        original = error.__context__ if isinstance(error.__context__, SyntaxError) else error
-        match = re.search(r'config file (.+?): ', str(error))
-        where = f' at line {original.lineno}' if original.lineno else ''
-        raise UserError(f'config file has a syntax error{where}',
-                        match.group(1) if match else config,
-                        f'fix it ({original.msg})') from error
-    except ImportError as error:  # custom_imports, or a module imported by the config
-        cause = error.__cause__ if isinstance(error.__cause__, ImportError) else error
-        raise UserError(f'cannot import the modules the config needs: {cause}', config,
-                        'install them, or add the folder that holds them to '
-                        'PYTHONPATH') from error
-    for key, value in (cfg_options or {}).items():  # one by one: the error names it
-        try:
-            cfg.merge_from_dict({key: value})
-        except (TypeError, KeyError, AttributeError, ValueError) as error:
-            reason = str(error).split('. ')[0].strip().strip('"\'')
-            node, parts = cfg, key.split('.')
-            for depth, part in enumerate(parts[:-1]):  # the value the key goes through
-                if isinstance(node, (dict, Config)) and part in node:
-                    node = node[part]
-                elif isinstance(node, (list, tuple)) and part.isdigit() \
-                        and int(part) < len(node):
-                    node = node[int(part)]
-                else:
-                    break
-                if not isinstance(node, (dict, list, tuple)):
-                    reason = (f'{".".join(parts[:depth + 1])} is {node!r} in the config, '
-                              'not a dict')
-                    break
-            raise UserError(f'--cfg-options {key}={value!r} cannot be applied: {reason}',
-                            config, f'see the entries with python tools/misc/print_config.py '
-                            f'{config}') from error
-    return cfg
 
 
 def default_work_dir(config: str) -> str:

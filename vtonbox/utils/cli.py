@@ -50,6 +50,15 @@ class UserError(Exception):
         return text
 
 
+#: Error classes of other vtonbox modules that are user errors: ``(module, names)``.
+#: Looked up only when their module is already imported (else none can have been raised),
+#: so reporting an error imports nothing heavy.
+_OTHER_USER_ERRORS = (
+    ('vtonbox.apis.errors', ('TryOnInputError', 'InferenceSetupError')),
+    ('vtonbox.datasets.readers', ('DataFileError',)),
+)
+
+
 def user_error_types() -> Tuple[Type[BaseException], ...]:
     """Exception types that are user errors and print one line.
 
@@ -58,11 +67,13 @@ def user_error_types() -> Tuple[Type[BaseException], ...]:
     weights that do not fit a model, and missing files, which all carry a message
     naming the file.
     """
-    from vtonbox.apis.errors import InferenceSetupError, TryOnInputError
-    from vtonbox.datasets.readers import DataFileError
     from vtonbox.utils.state_dict import WeightsMismatchError
-    return (UserError, DataFileError, TryOnInputError, InferenceSetupError,
-            WeightsMismatchError, FileNotFoundError)
+    types = [UserError, WeightsMismatchError, FileNotFoundError]
+    for module_name, names in _OTHER_USER_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            types += [getattr(module, name) for name in names]
+    return tuple(types)
 
 
 def debug_requested(argv: Optional[Sequence[str]] = None) -> bool:

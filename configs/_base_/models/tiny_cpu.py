@@ -12,3 +12,11 @@ tiny_tps_warp_model = dict(
 tiny_generator = dict(ngf=16)
 # The synthetic teacher: the stage-2 network with the narrow parser-based warp/generator.
 tiny_teacher_tryon = dict(warp_model=tiny_aflow_warp_model, generator=tiny_generator)
+# FS-VTON's style-flow head (configs/synthetic/fsvton_*.py): the encoders, FPNs and refine
+# nets above, the style convs and modulated nets at about 1/4 of their widths.
+tiny_style_warp_model = dict(
+    encoder=tiny_aflow_warp_model['encoder'],
+    fpn=tiny_aflow_warp_model['fpn'],
+    warper=dict(refine_channels=tiny_aflow_warp_model['warper']['hidden_channels'],
+                style_channels=32, style_net_channels=16, flow_net_channels=32))
+tiny_fsvton_teacher_tryon = dict(warp_model=tiny_style_warp_model, generator=tiny_generator)

@@ -88,3 +88,24 @@ def test_pack_deferred_with_input_keys():
     assert 'deferred_inputs' not in plain['data_samples'].metainfo
     with pytest.raises(KeyError, match='arm_mask'):
         PackTryOnInputs(input_keys=['arm_mask'])(_results())
+
+
+def test_tryon_collate_stacks_inputs():
+    from mmengine.registry import FUNCTIONS
+
+    from vtonbox.datasets.transforms import tryon_collate
+    items = [PackTryOnInputs()(_results()) for _ in range(3)]
+    odd = PackTryOnInputs()(dict(_results(), parsing=np.zeros((64, 16), np.uint8)))
+    batch = tryon_collate(items)
+    inputs, samples = batch['inputs'], batch['data_samples']
+    assert inputs['person'].shape == (3, 3, 64, 32) and inputs['person'].dtype == torch.uint8
+    assert inputs['parsing'].shape == (3, 1, 64, 32) and inputs['parsing'].dtype == torch.int64
+    assert len(samples) == 3 and all(isinstance(s, TryOnDataSample) for s in samples)
+    # gt_person is a view of the stacked person (one storage crosses to the main process)
+    assert samples[1].gt_person.untyped_storage().data_ptr() == \
+        inputs['person'].untyped_storage().data_ptr()
+    assert torch.equal(samples[1].gt_person, items[1]['inputs']['person'])
+    mixed = tryon_collate(items[:1] + [odd])
+    assert isinstance(mixed['inputs']['parsing'], list)  # left for the preprocessor to refuse
+    assert isinstance(mixed['inputs']['person'], torch.Tensor)
+    assert FUNCTIONS.get('tryon_collate') is tryon_collate  # collate_fn=dict(type=...)

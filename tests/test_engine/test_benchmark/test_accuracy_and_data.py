@@ -9,7 +9,7 @@ from vtonbox.engine.benchmark.data import resize_pipeline
 from vtonbox.engine.benchmark.peak import conv_peak_gflops
 from vtonbox.models.fuse import FastParserFreeTryOn
 
-from .tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
 
 BF16_MIN_PSNR_DB = 35.0
 

@@ -4,7 +4,7 @@ from torch import nn
 from vtonbox.engine.benchmark.flops import analytic_correlation, correlation_flops, count_flops
 from vtonbox.models.ops.correlation import Correlation
 
-from .tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
 
 
 class CorrNet(nn.Module):

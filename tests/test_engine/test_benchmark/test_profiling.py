@@ -11,7 +11,7 @@ from vtonbox.engine.benchmark import (
 )
 from vtonbox.models.fuse import optimize_for_inference
 
-from .tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
 
 
 def check_split(split):

@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from vtonbox.datasets import make_synthetic_viton
+from vtonbox.datasets.transforms import tryon_collate
 from vtonbox.datasets.transforms.deferred import set_deferred
 from vtonbox.models.data_preprocessors import TryOnDataPreprocessor
 from vtonbox.registry import DATASETS, MODELS
@@ -142,14 +143,14 @@ def _datasets(root, size, custom):
             for defer in (False, True)]
 
 
-def _batches(dataset, seed):
+def _batches(dataset, seed, collate=pseudo_collate):
     """Training batches of the dataset, the random draws (unpaired cloth, flip) seeded
     per item so that two pipelines see the same ones."""
     items = []
     for index in range(len(dataset)):
         np.random.seed(seed + index)
         items.append(dataset[index])
-    return [pseudo_collate(items[i:i + BATCH]) for i in range(0, len(items), BATCH)]
+    return [collate(items[i:i + BATCH]) for i in range(0, len(items), BATCH)]
 
 
 @pytest.mark.parametrize('device', DEVICES)
@@ -157,11 +158,14 @@ def _batches(dataset, seed):
                                          ((64, 64), True)])
 def test_deferred_maps_equal_worker_maps(synthetic_roots, size, custom, device):
     """The batch the model sees is the same, tensor for tensor, whether the pose maps,
-    region masks and one-hots are built in the workers or by the preprocessor."""
+    region masks and one-hots are built in the workers (and collated with
+    pseudo_collate, as before) or by the preprocessor (after tryon_collate, as the
+    configs now do)."""
     old_dataset, new_dataset = _datasets(synthetic_roots[size], size, custom)
     preprocessor = TryOnDataPreprocessor().to(device)
     flips = []
-    for old_batch, new_batch in zip(_batches(old_dataset, 7), _batches(new_dataset, 7)):
+    for old_batch, new_batch in zip(_batches(old_dataset, 7),
+                                    _batches(new_dataset, 7, tryon_collate)):
         assert 'pose' not in new_batch['inputs'] and 'pose_keypoints' in new_batch['inputs']
         old = preprocessor(old_batch, True)
         new = preprocessor(new_batch, True)

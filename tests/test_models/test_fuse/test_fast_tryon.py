@@ -3,7 +3,7 @@ import warnings
 import pytest
 import torch
 
-from tests.test_engine.test_benchmark.tiny_configs import TINY_SIZE
+from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import random_tryon_inputs
 from vtonbox.engine.benchmark.accuracy import psnr_db
 from vtonbox.models.fuse import (

@@ -135,6 +135,7 @@ def test_bad_inputs():
         local_correlation(torch.randn(2, 3, 3), torch.randn(2, 3, 3))
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_cuda_matches_cpu():
     torch.manual_seed(4)

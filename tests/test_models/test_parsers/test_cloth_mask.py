@@ -183,7 +183,10 @@ def test_iou_on_plain_backgrounds(parser, background):
     dict(base=(245, 238, 225), second=(200, 30, 30), kind='dots'),       # cream, red dots
     dict(base=(215, 228, 245), second=(246, 246, 246), kind='stripes'),  # pale stripes
     dict(base=(252, 252, 252), second=(252, 252, 252), outline=(200, 200, 200)),
-], ids=['white', 'cream_dots', 'pale_stripes', 'white_with_outline'])
+    # Near-white stripes between dark ones look like sleeve gaps: they must not be cut
+    # out (keep_connected), or the shirt falls apart into dark stripes.
+    dict(base=(25, 35, 90), second=(250, 250, 250), kind='stripes'),
+], ids=['white', 'cream_dots', 'pale_stripes', 'white_with_outline', 'navy_white_stripes'])
 def test_iou_light_garments_on_white(parser, garment):
     assert mean_iou(parser, seed=7, background=WHITE, **garment) >= MIN_MEAN_IOU
 
@@ -291,6 +294,10 @@ def test_bad_input(parser):
         ClothMaskParser(median_size=4)
     with pytest.raises(ValueError, match='coverage_threshold'):
         ClothMaskParser(coverage_threshold=1.5)
+    with pytest.raises(ValueError, match='gap_contrast'):
+        ClothMaskParser(gap_contrast=1.0)
+    with pytest.raises(ValueError, match='gap_lightness_tolerance'):
+        ClothMaskParser(gap_lightness_tolerance=-1.0)
 
 
 def test_build_from_registry():

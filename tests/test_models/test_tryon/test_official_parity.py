@@ -29,7 +29,7 @@ from tests.conftest import REPO_ROOT
 from vtonbox.models.tryon.official_weights import build_model_from_config
 from vtonbox.utils.files import file_sha256
 
-from . import official_pfafn as official
+from tests.helpers import official_pfafn as official
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')

@@ -6,7 +6,7 @@ from mmengine.runner import Runner
 
 from vtonbox.utils import register_all_modules
 
-from .stage_configs import stage_config
+from tests.helpers.stage_configs import stage_config
 
 
 def _student_warp_config(data_root, work_dir, epochs):
@@ -24,7 +24,7 @@ def _student_warp_config(data_root, work_dir, epochs):
     return cfg
 
 
-def test_resume_is_bit_exact(tiny_synthetic, tmp_path):
+def test_resume_is_bit_exact(tiny_synthetic, tmp_path, unformatted_config_text):
     register_all_modules()
     straight = Runner.from_cfg(_student_warp_config(tiny_synthetic, str(tmp_path / 'a'), 2))
     straight.train()

@@ -135,12 +135,13 @@ def test_state_dict_matches_released_checkpoint():
     assert abs(num_params / 1e6 - 29.3) < 0.05
 
 
-@pytest.mark.parametrize('name,cond_channels,warper', [
-    ('pfafn_warp', 3, AFlowNet), ('pbafn_warp', 45, AFlowNet),
-    ('cpvton_tps_warp', 22, TPSWarper)])
-def test_base_configs_build(name, cond_channels, warper):
+@pytest.mark.parametrize('name,key,cond_channels,warper', [
+    ('pfafn_warp', 'warp_model', 3, AFlowNet),
+    ('pbafn_tryon', 'pbafn_warp_model', 45, AFlowNet),
+    ('cpvton_tps_warp', 'warp_model', 22, TPSWarper)])
+def test_base_configs_build(name, key, cond_channels, warper):
     cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', f'{name}.py'))
-    model = MODELS.build(cfg.warp_model)
+    model = MODELS.build(cfg[key])
     assert isinstance(model, FlowWarpModel) and isinstance(model.warper, warper)
     first_conv = model.cond_encoder.encoders[0][0].block[2].weight
     assert first_conv.shape == (64, cond_channels, 3, 3)

@@ -1,6 +1,6 @@
 """Data transforms of the try-on pipeline (load -> resize/pad -> flip -> masks -> pack)."""
 from .flip import TryOnRandomFlip
-from .formatting import INPUT_SPECS, PackTryOnInputs
+from .formatting import INPUT_SPECS, PackTryOnInputs, tryon_collate
 from .geometry import (
                        ResizePad,
                        ResizePadGeometry,
@@ -17,5 +17,5 @@ __all__ = [
     'ResizePad', 'ResizePadGeometry', 'compute_resize_pad', 'resize_pad_keypoints',
     'undo_resize_pad', 'TryOnRandomFlip', 'BinarizeMask', 'ParsingToRegionMasks',
     'DensePoseToOneHot', 'GeneratePoseMap', 'pose_map', 'visible_keypoints', 'PackTryOnInputs',
-    'INPUT_SPECS'
+    'INPUT_SPECS', 'tryon_collate'
 ]

@@ -41,12 +41,17 @@ class RNGStateHook(Hook):
             return
         if isinstance(getattr(runner, 'train_loop', None), IterBasedTrainLoop):
             return
+        # `--resume` on a GPU loads the checkpoint with map_location='cuda': the saved
+        # states come back as CUDA tensors, and the setters take CPU byte tensors only.
         random.setstate(_python_state(state['python']))
         name, keys, pos, has_gauss, cached = state['numpy']
-        np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-        torch.set_rng_state(state['torch'])
+        np.random.set_state((name, keys.cpu().numpy().astype(np.uint32), pos, has_gauss,
+                             cached))
+        torch.set_rng_state(state['torch'].cpu())
         if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda'])
+            saved = [s.cpu() for s in state['cuda']][:torch.cuda.device_count()]
+            for index, cuda_state in enumerate(saved):
+                torch.cuda.set_rng_state(cuda_state, index)
         print_log('Restored the random number generator states of the checkpoint',
                   logger='current')
 
@@ -64,4 +69,4 @@ def _to_safe(state: dict) -> dict:
 
 def _python_state(saved) -> tuple:
     version, internal, gauss = saved
-    return version, tuple(int(v) for v in internal.tolist()), gauss
+    return version, tuple(int(v) for v in internal.cpu().tolist()), gauss

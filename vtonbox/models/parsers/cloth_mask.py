@@ -23,16 +23,21 @@ Steps:
        filtering (thin dark outlines) and required in the kept region.
     4. Morphology with kernels scaled to the image size (close bridges gaps in faint
        outlines, open removes thin spurs), largest connected component, hole filling by
-       flood fill from the border. What the closing covered of the open background is
-       given back: pixels within the noise threshold, or in a thin channel between
-       strongly contrasting garment pixels with the background lightness (JPEG smears
-       the garment chroma over such a channel), 8-connected to the border
-       (``open_background``).
+       flood fill from the border.
     5. Outline refinement: in a thin band inside the outline, a pixel stays garment only
        if its RGB distance to the background is at least ``coverage_threshold`` of the
        distance of the nearest pixel inside the band. Anti-aliasing and JPEG blur mix
        colours linearly in RGB, so this puts the outline where the garment covers half
        a pixel.
+    6. Open background given back (``open_background``): the closing also bridges the
+       mouth of background channels, such as the gap between a long sleeve and the
+       torso, and fills their narrow parts. Pixels within the noise threshold, or in a
+       thin channel between strongly contrasting garment pixels with the background
+       lightness (JPEG smears the garment chroma over such a channel), 8-connected to
+       the border, are background again, unless giving them back cuts the garment into
+       pieces (``keep_connected``: a sleeve hangs from the shoulder, whereas a pale
+       stripe between dark ones only looks like a gap); the new outline is refined as
+       in step 5.
 
 Limits (documented, not hidden): a garment part whose colour is within about
 ``min_color_distance`` of the background (Lab, chroma weighted) and touches the outline
@@ -41,11 +46,11 @@ colours covering more than ``min_cluster_fraction`` of the border band are taken
 background; a steep background gradient raises the noise threshold (fitted by at most
 ``max_background_clusters`` colours); pale print narrower than ``refine_ratio`` of the
 image side where it meets the outline can be cut; a gap between garment parts stays
-background only if a path of background pixels runs through it: at 192 x 256 (JPEG
-quality 90) gaps of 5 px do, gaps of 2-4 px often fill with JPEG ringing and are
-filled; conversely a garment part in a thin channel between strongly contrasting
-parts, with nearly the background lightness and chroma (lightness within
-``gap_lightness_tolerance`` low thresholds) and reaching the outline, is cut off.
+background only where a path of background pixels runs through it: at 192 x 256 (JPEG
+quality 90) gaps of 5 px do, 4 px mostly, 2-3 px often fill with JPEG ringing and are
+filled; conversely pale print (within ``gap_lightness_tolerance`` low thresholds of the
+background lightness) between strongly contrasting print, reaching the outline, can be
+cut off there when that leaves the garment in one piece.
 """
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -126,14 +131,14 @@ def keep_connected(mask: np.ndarray, removal: np.ndarray, min_part: int,
     hangs from the shoulder); a pale stripe between dark ones that looks like a gap cuts
     the dark ones apart. Every 8-connected piece of ``removal`` that touches a part
     (of at least ``min_part`` pixels) cut off from the largest remaining component is
-    kept in the garment. Threads narrower than ``open_kernel`` do not connect (the
-    opening that follows removes them).
+    kept in the garment. To err on the side of keeping, threads that an opening with
+    ``open_kernel`` removes do not count as connections.
 
     Args:
         mask (np.ndarray): (H, W) uint8 in {0, 255}.
         removal (np.ndarray): (H, W) bool, pixels of ``mask`` to remove.
         min_part (int): smallest cut-off part, in pixels, that vetoes a removal.
-        open_kernel (np.ndarray): structuring element of the opening that follows.
+        open_kernel (np.ndarray): structuring element of the spur-removing opening.
 
     Returns:
         np.ndarray: (H, W) bool, the pixels of ``removal`` that can be removed.
@@ -150,7 +155,9 @@ def keep_connected(mask: np.ndarray, removal: np.ndarray, min_part: int,
     cut_off[1 + int(np.argmax(areas))] = False
     if not cut_off.any():
         return removal
-    near_cut = cv2.dilate(np.uint8(cut_off[labels]), np.ones((3, 3), np.uint8)) > 0
+    # The opening may have moved a part up to a kernel radius away from the removal.
+    reach = open_kernel.shape[0] + 2
+    near_cut = cv2.dilate(np.uint8(cut_off[labels]), np.ones((reach, reach), np.uint8)) > 0
     _, pieces = cv2.connectedComponents(np.uint8(removal), connectivity=8)
     vetoed = np.zeros(int(pieces.max()) + 1, dtype=bool)
     vetoed[np.unique(pieces[near_cut & removal])] = True
@@ -337,22 +344,29 @@ class ClothMaskParser:
         smooth = (cv2.medianBlur(distance_lab, self.median_size)
                   if self.median_size > 1 else distance_lab)
         confident = distance_lab > high
-        detected = np.where((smooth > low) | confident, np.uint8(255), np.uint8(0))
-        mask = cv2.morphologyEx(detected, cv2.MORPH_CLOSE,
-                                _odd_kernel(self.close_ratio * side, 3))
+        mask = np.where((smooth > low) | confident, np.uint8(255), np.uint8(0))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _odd_kernel(self.close_ratio * side, 3))
         mask = fill_holes(largest_component(mask, seeds=confident))
-        # The closing also bridges the mouth of background channels (the gap between a
-        # sleeve and the torso) and fills their narrow parts: give back what it covered
-        # of the background that is connected to the border.
-        opened = mask.astype(bool) & self.open_background(
-            lab, distance_lab, centres_lab, low, high, side)
         open_kernel = _odd_kernel(self.open_ratio * side, 3)
-        mask[keep_connected(mask, opened, int(round((self.close_ratio * side) ** 2)),
-                            open_kernel)] = 0
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, open_kernel)
         mask = largest_component(mask)
-        mask = self.refine_outline(mask, nearest_distance(rgb, centres_rgb), side)
-        return fill_holes(largest_component(mask))
+        distance_rgb = nearest_distance(rgb, centres_rgb)
+        mask = fill_holes(largest_component(self.refine_outline(mask, distance_rgb, side)))
+        # The closing bridged the mouth of background channels (the gap between a sleeve
+        # and the torso) and filled their narrow parts: give back the background that is
+        # connected to the border, unless that cuts the garment into pieces.
+        removal = keep_connected(
+            mask, (mask > 0) & self.open_background(lab, distance_lab, centres_lab, low,
+                                                    high, side),
+            int(round((self.close_ratio * side) ** 2)), open_kernel)
+        if not removal.any():
+            return mask
+        mask[removal] = 0
+        # New outline along the given-back gaps: refined like the outer one.
+        edge = cv2.dilate(np.uint8(removal), np.ones((3, 3), np.uint8)) > 0
+        refined = self.refine_outline(mask, distance_rgb, side)
+        mask[edge & (refined == 0)] = 0
+        return mask
 
     def open_background(self, lab: np.ndarray, distance: np.ndarray, centres_lab: np.ndarray,
                         low: float, high: float, side: int) -> np.ndarray:

@@ -5,17 +5,14 @@ checkpoint), the losses (the VGG19 weights file), distillation settings and the
 partial-initialisation ``init_cfg`` (the previous stage's checkpoint). Testing and the
 Inferencer build the model without them, so a user who only has the student's
 weights (e.g. the converted official ones) can run it.
+
+The rewriter is :func:`vtonbox.utils.model_loading.offline_model_config`;
+:func:`inference_model_config` is it with its default (training parts dropped).
 """
-import copy
+from vtonbox.utils.model_loading import TRAINING_ONLY_KEYS, offline_model_config
 
-#: Model config keys that only training needs.
-TRAINING_ONLY_KEYS = ('teacher', 'warp_loss', 'gen_loss', 'distill_cfg', 'init_cfg')
+#: ``inference_model_config(model_cfg)``: copy of ``model_cfg`` without external files
+#: and with every key of :data:`TRAINING_ONLY_KEYS` set to None.
+inference_model_config = offline_model_config
 
-
-def inference_model_config(model_cfg: dict) -> dict:
-    """Copy of ``model_cfg`` with every key of :data:`TRAINING_ONLY_KEYS` set to None."""
-    cfg = copy.deepcopy(model_cfg)
-    for key in TRAINING_ONLY_KEYS:
-        if key in cfg:
-            cfg[key] = None
-    return cfg
+__all__ = ['TRAINING_ONLY_KEYS', 'inference_model_config', 'offline_model_config']

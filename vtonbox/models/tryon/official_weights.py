@@ -1,5 +1,4 @@
-"""Convert the released PF-AFN test weights into a vtonbox checkpoint, and load
-checkpoints strictly with errors that list the offending keys.
+"""Convert the released PF-AFN test weights into a vtonbox checkpoint.
 
 The official ``warp_model_final.pth`` (upstream ``AFWM(3)``) and ``gen_model_final.pth``
 (``ResUnetGenerator(7, 4, 5)``) are plain state dicts (reference §5). Their keys map
@@ -11,28 +10,30 @@ does not fit (missing or unknown keys, other shapes) is an error naming the keys
 lists summarised), on one line. Two common mistakes are recognised before the key lists:
 ``--warp`` and ``--gen`` passed the other way round, and a file that already is a vtonbox
 checkpoint (converted before, or written by ``tools/train.py``).
+
+Configs, models and strict loading come from :mod:`vtonbox.utils.model_loading`
+(``build_model_from_config`` is its :func:`~vtonbox.utils.model_loading.build_model`).
 """
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
 
-from vtonbox.registry import MODELS
-from vtonbox.utils.checkpoint import load_checkpoint_file, read_state_dict, state_dict_of
+from vtonbox.utils.checkpoint import load_checkpoint_file, state_dict_of
 from vtonbox.utils.cli import UserError
 from vtonbox.utils.files import file_sha256
-from vtonbox.utils.state_dict import (
-    Mismatch,
-    WeightsMismatchError,
-    compare_state_dict,
-    listed,
+from vtonbox.utils.model_loading import (
+    DEFAULT_CONFIG,
+    load_config,
+    load_weights_strictly,
+    mismatch_message,
 )
+from vtonbox.utils.model_loading import build_model as build_model_from_config
+from vtonbox.utils.state_dict import WeightsMismatchError, compare_state_dict, listed
 from vtonbox.version import __version__
-
-from .inference_config import inference_model_config
 
 #: Upstream AFWM key prefixes -> FlowWarpModel attribute prefixes.
 WARP_PREFIX_RENAMES = (
@@ -50,10 +51,6 @@ GENERATOR_KEY_ROOT = 'model.'
 #: Where the two parts live in ParserFreeTryOn.
 WARP_MODULE = 'warp_model'
 GENERATOR_MODULE = 'generator'
-#: Source checkout root: relative config paths are also looked up there.
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-#: The model the released weights belong to.
-DEFAULT_CONFIG = 'configs/pfafn_student.py'
 #: How many keys of each kind a one-line mismatch message names.
 LISTED_KEYS = 4
 #: Key prefixes of a vtonbox ParserFreeTryOn checkpoint (not an official file).
@@ -84,83 +81,6 @@ class ConversionResult:
     num_generator_keys: int
     ignored_keys: List[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
-
-
-def mismatch_message(source: str, missing: Sequence[str], unexpected: Sequence[str],
-                     shape_mismatches: Sequence[Mismatch]) -> str:
-    """One line naming every kind of mismatch, the first :data:`LISTED_KEYS` keys of each
-    (``..., ... and N more``)."""
-    parts = []
-    if missing:
-        parts.append(f'{len(missing)} missing key(s): {listed(missing, LISTED_KEYS)}')
-    if unexpected:
-        parts.append(f'{len(unexpected)} unexpected key(s): '
-                     f'{listed(unexpected, LISTED_KEYS)}')
-    if shape_mismatches:
-        shown = [f'{k} (weights {list(a)} vs model {list(b)})' for k, a, b in shape_mismatches]
-        parts.append(f'{len(shown)} shape mismatch(es): {listed(shown, LISTED_KEYS)}')
-    return f'{source} and the model do not match: ' + '; '.join(parts)
-
-
-def load_state_dict_strictly(model: nn.Module, state: Dict[str, Tensor],
-                             source: str = 'the state dict') -> None:
-    """``model.load_state_dict(state, strict=True)`` after a check whose error lists keys.
-
-    Raises:
-        WeightsMismatchError: missing / unexpected keys or shape mismatches.
-    """
-    missing, unexpected, shapes = compare_state_dict(model, state)
-    if missing or unexpected or shapes:
-        raise WeightsMismatchError(mismatch_message(source, missing, unexpected, shapes),
-                                   missing, unexpected, shapes)
-    model.load_state_dict(state, strict=True)
-
-
-def load_tryon_checkpoint(model: nn.Module, path: str) -> None:
-    """Load a vtonbox checkpoint (MMEngine format or a plain state dict) strictly.
-
-    Read with ``torch.load(weights_only=True)``; a ``module.`` prefix is stripped.
-
-    Raises:
-        CheckpointError: no such file, or it cannot be loaded.
-        WeightsMismatchError: the weights do not fit ``model`` (keys listed).
-    """
-    state = read_state_dict(path)
-    load_state_dict_strictly(model, state, source=f'checkpoint {path}')
-
-
-def build_model_from_config(config: str = DEFAULT_CONFIG,
-                            cfg_options: Optional[dict] = None) -> nn.Module:
-    """Build a config's model without teacher, losses or init checkpoints.
-
-    A relative ``config`` that is not found from the working directory is looked up in
-    the source checkout (so the default works from anywhere in a source install).
-    """
-    from mmengine.config import Config
-
-    from vtonbox.utils import register_all_modules
-
-    config = resolve_config(config)
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return MODELS.build(inference_model_config(cfg.model))
-
-
-def resolve_config(config: str) -> str:
-    """``config``, or the source checkout's file of that relative name.
-
-    Raises:
-        UserError: neither exists.
-    """
-    if not osp.isfile(config) and not osp.isabs(config) and \
-            osp.isfile(osp.join(REPO_ROOT, config)):
-        config = osp.join(REPO_ROOT, config)  # e.g. the default, from another directory
-    if not osp.isfile(config):
-        raise UserError('config file not found', config,
-                        f'check the path (the released weights fit {DEFAULT_CONFIG})')
-    return config
 
 
 def _rename_warp_key(key: str) -> Optional[str]:
@@ -293,11 +213,12 @@ def convert_official_state_dicts(warp_state: Dict[str, Tensor],
         missing = [vtonbox_to_official_key(k) for k in missing]
         shapes = [(vtonbox_to_official_key(k), a, b) for k, a, b in shapes]
         raise WeightsMismatchError(
-            mismatch_message('the official PF-AFN weights', missing, unexpected, shapes),
+            mismatch_message('the official PF-AFN weights and the model do not match',
+                             missing, unexpected, shapes, limit=LISTED_KEYS),
             missing, unexpected, shapes)
     expected = model.state_dict()
     converted = {k: renamed[k].detach().to(expected[k].dtype).clone() for k in expected}
-    model.load_state_dict(converted, strict=True)
+    load_weights_strictly(model, converted)
     num_warp = sum(k.startswith(f'{WARP_MODULE}.') for k in converted)
     return ConversionResult(converted, num_warp, len(converted) - num_warp, ignored)
 
@@ -337,11 +258,12 @@ def convert_official_checkpoints(warp_path: str, gen_path: str, out_path: str,
             :func:`check_official_inputs`).
         WeightsMismatchError: the inputs do not fit the config's model.
     """
-    resolve_config(config)
+    cfg = load_config(config, cfg_options, not_found_todo=f'check the path (the released '
+                      f'weights fit {DEFAULT_CONFIG})')
     warp_state = read_official_file(warp_path, '--warp')
     gen_state = read_official_file(gen_path, '--gen')
     check_official_inputs(warp_state, gen_state, warp_path, gen_path)
-    model = build_model_from_config(config, cfg_options)
+    model = build_model_from_config(cfg, config_name=config)
     result = convert_official_state_dicts(warp_state, gen_state, model, warp_path, gen_path)
     result.meta = dict(
         converted_from=dict(warp=osp.basename(warp_path), generator=osp.basename(gen_path)),

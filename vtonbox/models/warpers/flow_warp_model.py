@@ -148,7 +148,8 @@ class FlowWarpModel(nn.Module):
     def final_flow(self, cloth_pyramid: Sequence[Tensor],
                    cond_pyramid: Sequence[Tensor]) -> Tensor:
         """Only the finest flow ``(N, 2, h, w)`` (float32), without the per-level training
-        outputs (fast inference). Needs a warper with ``estimate_flows`` (``AFlowNet``)."""
+        outputs (fast inference). Needs a warper with a flow cascade ``estimate_flows``
+        (``AFlowNet``, ``StyleFlowWarper``, ``ClothFlowWarper``; not ``TPSWarper``)."""
         if not hasattr(self.warper, 'estimate_flows'):
             raise TypeError(f'{type(self.warper).__name__} has no flow cascade '
                             '(estimate_flows); use warp_pyramids')

@@ -17,7 +17,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 from tests.conftest import REPO_ROOT
-from tests.test_configs.test_all_configs import offline
+from tests.helpers.configs import offline
 from vtonbox.registry import MODELS, PARAM_SCHEDULERS
 from vtonbox.utils import register_all_modules
 
