@@ -8,7 +8,11 @@
    score its warp against the identity warp,
 4. write a result grid and print where everything is.
 
-Runs on 2 CPU cores in about 15 minutes.
+Runs on 2 CPU cores in about 15 minutes. ``--method fsvton`` runs the same pipeline with
+FS-VTON's style-flow head (configs/synthetic/fsvton_*.py), ``--method clothflow`` with
+the ClothFlow ablation head (configs/synthetic/clothflow_*.py); their results get the
+method's name as a suffix (e.g. work_dirs/synthetic/metrics_fsvton.json), PF-AFN's keep
+the plain names.
 """
 import argparse
 import glob
@@ -18,6 +22,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from typing import NamedTuple, Tuple
 
 import cv2
 import numpy as np
@@ -27,8 +32,18 @@ sys.path.insert(0, REPO)
 
 from vtonbox.utils.cli import UserError, run_tool  # noqa: E402 (after the path set-up)
 
+#: The four stages of each method (configs/synthetic/<stage>.py), in training order: teacher
+#: warp, teacher try-on, student warp, student try-on (the one evaluated).
+METHODS = {
+    'pfafn': ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student'),
+    'fsvton': ('fsvton_teacher_warp', 'fsvton_teacher_tryon', 'fsvton_warp', 'fsvton_student'),
+    'clothflow': ('clothflow_teacher_warp', 'clothflow_teacher_tryon', 'clothflow_warp',
+                  'clothflow_student'),
+}
+DEFAULT_METHOD = 'pfafn'  # `make demo`
+TITLES = {'pfafn': 'PF-AFN', 'fsvton': 'FS-VTON', 'clothflow': 'ClothFlow ablation'}
 #: The four PF-AFN stages, in training order.
-STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student')
+STAGES = METHODS[DEFAULT_METHOD]
 #: Synthetic data of the demo (matches configs/_base_/datasets/synthetic_viton_parts.py).
 DATA = dict(root='data/synthetic', num_train=256, num_test=32, height=128, width=96, seed=0)
 WORK = 'work_dirs/synthetic'
@@ -96,10 +111,39 @@ def write_grid(strip_dir, out_path):
     return out_path
 
 
-def main(argv=None):
+class Plan(NamedTuple):
+    """What the demo of one method trains and where it writes its results."""
+
+    stages: Tuple[str, ...]
+    student: str  # the stage evaluated (the last one)
+    metrics: str
+    results: str
+    warp_quality: str
+    grid: str
+    title: str
+
+
+def demo_plan(method=DEFAULT_METHOD):
+    """The stages and output paths of ``method`` (PF-AFN's outputs have no suffix)."""
+    suffix = '' if method == DEFAULT_METHOD else f'_{method}'
+    stages = METHODS[method]
+    return Plan(stages, stages[-1], osp.join(WORK, f'metrics{suffix}.json'),
+                osp.join(WORK, f'results{suffix}'), osp.join(WORK, f'warp_quality{suffix}.json'),
+                osp.join(WORK, f'demo_grid{suffix}.png'), TITLES[method])
+
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--retrain', action='store_true', help='train every stage again')
-    args = parser.parse_args(argv)
+    parser.add_argument('--method', choices=sorted(METHODS), default=DEFAULT_METHOD,
+                        help='pipeline to train and evaluate (default: %(default)s, the one '
+                             'of `make demo`)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    plan = demo_plan(args.method)
     python = sys.executable
     os.makedirs(WORK, exist_ok=True)
     start = time.time()
@@ -110,7 +154,7 @@ def main(argv=None):
              str(DATA['height']), '--width', str(DATA['width']), '--seed', str(DATA['seed'])],
             'make_synthetic')
 
-    for stage in STAGES:
+    for stage in plan.stages:
         checkpoint = final_checkpoint(stage)
         if osp.isfile(checkpoint) and not args.retrain:
             print(f'[{stage}] {checkpoint} exists: skipped (--retrain to train again)')
@@ -119,24 +163,21 @@ def main(argv=None):
         run([python, 'tools/train.py', f'configs/synthetic/{stage}.py'], f'train_{stage}')
 
     weights, real_weights = inception_weights()
-    student = final_checkpoint('pfafn_student')
-    metrics_path = osp.join(WORK, 'metrics.json')
-    results_dir = osp.join(WORK, 'results')
-    run([python, 'tools/test.py', 'configs/synthetic/pfafn_student.py', student,
-         '--out', metrics_path, '--show-dir', results_dir, '--save-strip', '--cfg-options',
+    config = f'configs/synthetic/{plan.student}.py'
+    student = final_checkpoint(plan.student)
+    run([python, 'tools/test.py', config, student,
+         '--out', plan.metrics, '--show-dir', plan.results, '--save-strip', '--cfg-options',
          f'test_evaluator.0.inception_weights={weights}',
-         f'test_evaluator.1.inception_weights={weights}'], 'test_pfafn_student')
-    warp_path = osp.join(WORK, 'warp_quality.json')
-    run([python, 'tools/analysis/warp_quality.py', 'configs/synthetic/pfafn_student.py',
-         student, '--out', warp_path], 'warp_quality')
-    grid = write_grid(osp.join(results_dir, 'unpaired', 'strips'),
-                      osp.join(WORK, 'demo_grid.png'))
+         f'test_evaluator.1.inception_weights={weights}'], f'test_{plan.student}')
+    run([python, 'tools/analysis/warp_quality.py', config, student, '--out',
+         plan.warp_quality], osp.splitext(osp.basename(plan.warp_quality))[0])
+    grid = write_grid(osp.join(plan.results, 'unpaired', 'strips'), plan.grid)
 
-    with open(metrics_path) as f:
+    with open(plan.metrics) as f:
         metrics = json.load(f)['metrics']
-    with open(warp_path) as f:
+    with open(plan.warp_quality) as f:
         warp = json.load(f)
-    print('\n=== vtonbox demo: PF-AFN student on synthetic data ===')
+    print(f'\n=== vtonbox demo: {plan.title} student on synthetic data ===')
     for key, value in metrics.items():
         print(f'  {key:>14}: {value}')
     print(f'  warped-cloth L1 {warp["warped_cloth_l1"]:.4f} vs identity warp '
@@ -145,7 +186,7 @@ def main(argv=None):
         print('  note: FID/KID used a RANDOM-weight Inception (the real '
               'pt_inception-2015-12-05-6726825d.pth is not in the torch hub cache): they check '
               'the pipeline only and are not comparable to published numbers.')
-    print(f'\nmetrics + protocol: {metrics_path}\ntry-on images:      {results_dir}'
+    print(f'\nmetrics + protocol: {plan.metrics}\ntry-on images:      {plan.results}'
           f'\nresult grid:        {grid}\ncheckpoints:        {WORK}/<stage>/'
           f'\ntotal time:         {time.time() - start:.0f} s')
 

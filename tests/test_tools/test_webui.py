@@ -151,13 +151,24 @@ def page_config(server) -> dict:
 
 
 def test_serves_tryon_endpoint(server):
+    """The page returns what the Inferencer computes for the same files."""
+    from vtonbox.apis import TryOnInferencer
+
     mask_path, warped_path, tryon_path, notes = predict(server, 'person.jpg')
+    root = server['root']
     assert Image.open(tryon_path).size == (151, 203)
     assert Image.open(warped_path).size == (151, 203)
     mask = np.asarray(Image.open(mask_path))
     assert mask.shape[:2] == (130, 101) and set(np.unique(mask)) <= {0, 255}
-    assert np.asarray(Image.open(tryon_path)).std() > 0
     assert notes == ''
+    inferencer = TryOnInferencer(str(root / 'tiny_pfafn.py'), str(root / 'tiny_pfafn.pth'),
+                                 device='cpu')
+    expected = inferencer(str(root / 'person.jpg'), str(root / 'shirt.png'))[0]
+    for path, key in ((mask_path, 'cloth_mask'), (warped_path, 'warped_cloth'),
+                      (tryon_path, 'tryon')):
+        served = np.asarray(Image.open(path))
+        assert served.reshape(expected[key].shape).dtype == np.uint8, key
+        assert np.array_equal(served.reshape(expected[key].shape), expected[key]), key
 
 
 def test_missing_garment_upload(server):

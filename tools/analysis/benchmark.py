@@ -96,15 +96,12 @@ def check_inputs(args) -> None:
 
 
 def model_input_error(error: Exception, args) -> Optional[UserError]:
-    """The user error of a model that rejects the sizes or the checkpoint, else None."""
+    """The user error of a model that rejects the sizes, else None (a checkpoint that
+    does not fit is a ``WeightsMismatchError``, reported as one line by ``run_tool``)."""
     message = str(error.args[0]) if error.args else str(error)
     if isinstance(error, ValueError) and 'must be multiples of' in message:
         return UserError(message.split(' (')[0], f'--height {args.height} --width '
                          f'{args.width}', 'pick sizes the model takes, e.g. 256 x 192')
-    if isinstance(error, KeyError) and 'does not fit the model' in message:
-        detail = message.split(': ', 1)[-1]
-        return UserError(f'checkpoint does not fit the model of the config: {detail}',
-                         args.checkpoint, f'pass a checkpoint of {args.config}')
     return None
 
 
@@ -117,7 +114,7 @@ def main(argv=None):
     register_all_modules()
     try:
         run_benchmark(args, cfg)
-    except (ValueError, KeyError) as error:
+    except ValueError as error:
         user_error = model_input_error(error, args)
         if user_error is None:
             raise

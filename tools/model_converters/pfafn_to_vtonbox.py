@@ -14,7 +14,7 @@ non-commercial licence terms.
 import argparse
 import sys
 
-from vtonbox.models.tryon.official_weights import convert_official_checkpoints
+from vtonbox.converters.official_weights import convert_official_checkpoints
 from vtonbox.utils.cli import CfgOptionsAction, run_tool
 from vtonbox.utils.model_loading import DEFAULT_CONFIG
 

@@ -67,23 +67,11 @@ class TestPlan:
 
 
 def load_test_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read the config (merging ``--cfg-options``), with one-line errors.
-
-    :func:`~vtonbox.engine.launch.load_config` reports a missing file, a syntax error and
-    an option that cannot be merged; any other exception raised while the config's code
-    runs (e.g. a ``NameError``) is the config's too.
-
-    Raises:
-        UserError: naming the config file and what to do.
-    """
-    try:
-        return load_config(config, cfg_options)
-    except UserError:
-        raise
-    except Exception as error:  # a config is Python code: any error in it is the config's
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ''
-        raise UserError(f'cannot read the config: {type(error).__name__}: {first}'.rstrip(': '),
-                        config, 'fix the config') from None
+    """Read the config (merging ``--cfg-options``), with one-line errors: a missing file,
+    a syntax error, an option that cannot be merged and an error raised by the config's
+    own code are a ``UserError`` naming the config (see
+    :func:`vtonbox.utils.model_loading.load_config`)."""
+    return load_config(config, cfg_options)
 
 
 def check_checkpoint_file(path: str) -> None:

@@ -57,20 +57,6 @@ def compare_state_dict(model: nn.Module, state: Dict[str, Tensor],
     return missing, unexpected, shapes
 
 
-def mismatch_lines(missing: Sequence[str], unexpected: Sequence[str],
-                   shapes: Sequence[Mismatch]) -> List[str]:
-    """One line per kind of mismatch, each listing its keys."""
-    lines = []
-    if missing:
-        lines.append(f'{len(missing)} missing key(s): {listed(missing)}')
-    if unexpected:
-        lines.append(f'{len(unexpected)} unexpected key(s): {listed(unexpected)}')
-    if shapes:
-        shown = [f'{k} (weights {list(a)} vs model {list(b)})' for k, a, b in shapes]
-        lines.append(f'{len(shown)} shape mismatch(es): {listed(shown)}')
-    return lines
-
-
 @contextmanager
 def bare_children(module: nn.Module) -> Iterator[nn.Module]:
     """Temporarily replace model-wrapper children (DDP) of ``module`` by what they wrap.

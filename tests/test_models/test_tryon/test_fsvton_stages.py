@@ -47,7 +47,7 @@ def prefixed(state, prefix):
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_synthetic, tmp_path_factory):
+def trained(tiny_synthetic, tmp_path_factory, unformatted_config_text):
     """Train both pipelines in order; no validation loops (their own tests cover them)."""
     register_all_modules()
     work_root = str(tmp_path_factory.mktemp('fsvton_stages'))

@@ -26,7 +26,7 @@ from mmengine.runner import load_checkpoint
 from torch import nn
 
 from tests.conftest import REPO_ROOT
-from vtonbox.models.tryon.official_weights import build_model_from_config
+from vtonbox.converters.official_weights import build_model_from_config
 from vtonbox.utils.files import file_sha256
 
 from tests.helpers import official_pfafn as official

@@ -6,7 +6,6 @@ stage's ``init_cfg``) are random here: the speed does not depend on them, and th
 benchmark runs on a machine without those files.
 """
 import copy
-import inspect
 import logging
 import tempfile
 import time
@@ -22,6 +21,7 @@ from torch import nn
 from vtonbox.datasets import make_synthetic_viton
 from vtonbox.models.fuse import resolve_precision
 from vtonbox.registry import MODELS
+from vtonbox.utils.model_loading import offline_model_config
 
 from .data import build_train_loader, endless, samples_needed
 from .flops import count_flops
@@ -55,35 +55,10 @@ class TrainOptions:
     seed: int = 0
 
 
-def _init_parameters(type_name) -> Sequence[str]:
-    """Constructor argument names of a registered model type (empty when unknown)."""
-    cls = MODELS.get(type_name) if isinstance(type_name, str) else type_name
-    if cls is None:
-        return ()
-    return tuple(inspect.signature(cls.__init__).parameters)
-
-
-def _strip_external_weights(node):
-    """Recursively: no ``init_cfg``; ``checkpoint=None`` and ``pretrained=False`` for
-    every module type that takes them (explicit or default)."""
-    if isinstance(node, dict):
-        out = {key: _strip_external_weights(value) for key, value in node.items()
-               if key != 'init_cfg'}
-        parameters = _init_parameters(out.get('type')) if 'type' in out else ()
-        if 'checkpoint' in parameters or 'checkpoint' in out:
-            out['checkpoint'] = None
-        if 'pretrained' in parameters or out.get('pretrained') is True:
-            out['pretrained'] = False
-        return out
-    if isinstance(node, (list, tuple)):
-        return type(node)(_strip_external_weights(item) for item in node)
-    return node
-
-
 def benchmark_model_config(model_cfg: dict) -> dict:
     """The training model config with random weights instead of external files (teacher
-    checkpoint, pretrained VGG19, partial initialisation)."""
-    return _strip_external_weights(copy.deepcopy(dict(model_cfg)))
+    checkpoint, pretrained VGG19, partial initialisation), teacher and losses kept."""
+    return offline_model_config(model_cfg, keep_training_parts=True)
 
 
 def optim_wrapper_config(optim_cfg: dict, precision: str, device: torch.device) -> dict:

@@ -16,7 +16,7 @@ from tests.helpers.official_pfafn import (
     WARP_FILE,
     random_official_state_dicts,
 )
-from vtonbox.models.tryon.official_weights import (
+from vtonbox.converters.official_weights import (
     OfficialWeightsError,
     WeightsMismatchError,
     build_model_from_config,

@@ -1,0 +1,1 @@
+"""Converters of released weight files (official PF-AFN, ...) into vtonbox checkpoints."""
