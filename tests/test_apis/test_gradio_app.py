@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 from PIL import Image
 
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 from vtonbox.apis import TryOnInferencer
 from vtonbox.apis.gradio_app import (
     INTERNAL_ERROR,
@@ -13,8 +14,6 @@ from vtonbox.apis.gradio_app import (
     make_tryon_function,
     write_synthetic_examples,
 )
-
-from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 
 class UIError(Exception):

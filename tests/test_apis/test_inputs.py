@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from tests.helpers.images import write_png_header
+from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 from vtonbox.apis import TryOnInferencer
 from vtonbox.apis.errors import TryOnInputError, TryOnInputWarning
 from vtonbox.apis.inputs import (
@@ -22,9 +24,6 @@ from vtonbox.apis.inputs import (
     pair_inputs,
 )
 from vtonbox.datasets.readers import DataFileError, MissingDataFileError
-
-from tests.helpers.images import write_png_header
-from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 
 
 @pytest.fixture

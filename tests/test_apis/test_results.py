@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.helpers.tiny_model import person_photo
 from vtonbox.apis import ResultWriter, restore_size, tryon_strip
 from vtonbox.datasets.transforms import ResizePad
-
-from tests.helpers.tiny_model import person_photo
 
 
 @pytest.mark.parametrize('hw', [(203, 151), (61, 140), (96, 64), (40, 300)])

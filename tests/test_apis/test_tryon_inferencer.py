@@ -10,11 +10,6 @@ from mmengine.dataset import pseudo_collate
 from mmengine.runner import load_checkpoint
 from PIL import Image
 
-from vtonbox.apis import InferenceSetupError, TryOnInferencer, tryon_inferencer
-from vtonbox.apis.inputs import load_mask, load_photo
-from vtonbox.models.parsers import ClothMaskParser
-from vtonbox.registry import DATASETS
-
 from tests.helpers.tiny_model import (
     TINY_SIZE,
     build_tiny_model,
@@ -22,6 +17,10 @@ from tests.helpers.tiny_model import (
     person_photo,
     write_tiny_model,
 )
+from vtonbox.apis import InferenceSetupError, TryOnInferencer, tryon_inferencer
+from vtonbox.apis.inputs import load_mask, load_photo
+from vtonbox.models.parsers import ClothMaskParser
+from vtonbox.registry import DATASETS
 
 
 @pytest.fixture(scope='module')

@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.helpers.tiny_model import write_tiny_config
 from tests.helpers.tiny_configs import TINY_SIZE, write_tiny_student_config
+from tests.helpers.tiny_model import write_tiny_config
 
 REQUIRED_KEYS = ('images_per_s', 'latency_ms_p50', 'latency_ms_p95', 'peak_mem_mb',
                  'gflop_per_image', 'device', 'precision', 'batch_size')

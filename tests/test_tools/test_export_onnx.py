@@ -6,8 +6,8 @@ import sys
 import torch
 
 from tests.conftest import REPO_ROOT, tool_env
-from tests.helpers.tiny_model import write_tiny_config
 from tests.helpers.tiny_configs import TINY_SIZE
+from tests.helpers.tiny_model import write_tiny_config
 from vtonbox.deploy import load_tryon_model
 
 SIZE_ARGS = ['--height', str(TINY_SIZE[0]), '--width', str(TINY_SIZE[1])]

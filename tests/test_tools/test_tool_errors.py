@@ -111,8 +111,8 @@ def test_benchmark_cuda_without_gpu(error_of):
 
 
 def test_benchmark_sizes_the_model_cannot_take(error_of, tmp_path):
-    from tests.helpers.tiny_model import write_tiny_config
     from tests.helpers.tiny_configs import TINY_SIZE
+    from tests.helpers.tiny_model import write_tiny_config
     config = write_tiny_config(tmp_path, size=TINY_SIZE)
     line = error_of('analysis/benchmark.py', config, '--height', '64', '--width', '48',
                     '--batch-size', '1', '--iters', '1', '--warmup', '0', '--no-profile',

@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT
 from vtonbox.models.initializers import PartialPretrained
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
-from vtonbox.utils.checkpoint import CheckpointError, read_state_dict, strip_wrapper_prefixes
+from vtonbox.utils.checkpoint import read_state_dict, strip_wrapper_prefixes
 from vtonbox.utils.state_dict import bare_named_parameters, bare_submodule
 
 

@@ -1,10 +1,9 @@
 """Fixtures: tiny parser-free try-on model (random weights, random BN statistics)."""
 import pytest
 
+from tests.helpers.tiny_configs import TINY_SIZE
 from tests.helpers.tiny_model import write_tiny_config
 from vtonbox.deploy import load_tryon_model
-
-from tests.helpers.tiny_configs import TINY_SIZE
 
 
 @pytest.fixture(scope='module')

@@ -3,13 +3,12 @@ import math
 import pytest
 import torch
 
+from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import build_graph, psnr_db, random_tryon_inputs
 from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
 from vtonbox.engine.benchmark.data import resize_pipeline
 from vtonbox.engine.benchmark.peak import conv_peak_gflops
 from vtonbox.models.fuse import FastParserFreeTryOn
-
-from tests.helpers.tiny_configs import TINY_SIZE
 
 BF16_MIN_PSNR_DB = 35.0
 

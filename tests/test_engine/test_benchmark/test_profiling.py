@@ -2,6 +2,7 @@ import math
 
 import torch
 
+from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import (
     TRYON_MODULE_GROUPS,
     ReferenceTryOn,
@@ -10,8 +11,6 @@ from vtonbox.engine.benchmark import (
     random_tryon_inputs,
 )
 from vtonbox.models.fuse import optimize_for_inference
-
-from tests.helpers.tiny_configs import TINY_SIZE
 
 
 def check_split(split):

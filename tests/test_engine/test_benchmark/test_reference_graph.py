@@ -1,10 +1,9 @@
 import pytest
 import torch
 
+from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import ReferenceTryOn, random_tryon_inputs, use_shift_correlation
 from vtonbox.models.ops.correlation import Correlation, local_correlation, shift_correlation
-
-from tests.helpers.tiny_configs import TINY_SIZE
 
 
 @pytest.mark.parametrize('shape,disp', [((2, 5, 6, 7), 3), ((1, 3, 2, 2), 3), ((1, 2, 4, 5), 1)])

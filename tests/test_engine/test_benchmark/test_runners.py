@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 
+from tests.helpers.tiny_configs import TINY_SIZE, write_tiny_student_config
 from vtonbox.engine.benchmark import (
     REQUIRED_KEYS,
     InferenceOptions,
@@ -18,8 +19,6 @@ from vtonbox.engine.benchmark import (
 )
 from vtonbox.engine.benchmark.training import optim_wrapper_config
 from vtonbox.utils import register_all_modules
-
-from tests.helpers.tiny_configs import TINY_SIZE, write_tiny_student_config
 
 
 def test_inference_with_reference(tiny_model, tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
-"""Moved to :mod:`tests.helpers.tiny_configs`: this alias stays until its last importers
-(tests/test_deploy) import it from there."""
+"""Moved to :mod:`tests.helpers.tiny_configs`. This alias stays until its last importers
+import it from there:
+tests/test_deploy."""
 import sys
 
 from tests.helpers import tiny_configs

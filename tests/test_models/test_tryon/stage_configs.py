@@ -1,5 +1,6 @@
-"""Moved to :mod:`tests.helpers.stage_configs`: this alias stays until its last importers
-(tests/test_gpu/gpu_helpers.py, tests/test_models/test_tryon/test_distributed.py) import it from there."""
+"""Moved to :mod:`tests.helpers.stage_configs`. This alias stays until its last importers
+import it from there:
+tests/test_gpu/gpu_helpers.py, tests/test_models/test_tryon/test_distributed.py."""
 import sys
 
 from tests.helpers import stage_configs

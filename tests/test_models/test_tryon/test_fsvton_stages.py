@@ -52,7 +52,7 @@ def trained(tiny_synthetic, tmp_path_factory, unformatted_config_text):
     register_all_modules()
     work_root = str(tmp_path_factory.mktemp('fsvton_stages'))
     runners = {}
-    for method, stages in METHODS.items():
+    for stages in METHODS.values():
         for stage in stages:
             cfg = stage_config(stage, tiny_synthetic, work_root, teacher_stage=stages[1])
             cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None

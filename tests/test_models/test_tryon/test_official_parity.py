@@ -26,10 +26,9 @@ from mmengine.runner import load_checkpoint
 from torch import nn
 
 from tests.conftest import REPO_ROOT
+from tests.helpers import official_pfafn as official
 from vtonbox.converters.official_weights import build_model_from_config
 from vtonbox.utils.files import file_sha256
-
-from tests.helpers import official_pfafn as official
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
 CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')

@@ -4,9 +4,8 @@ import os.path as osp
 import torch
 from mmengine.runner import Runner
 
-from vtonbox.utils import register_all_modules
-
 from tests.helpers.stage_configs import stage_config
+from vtonbox.utils import register_all_modules
 
 
 def _student_warp_config(data_root, work_dir, epochs):

@@ -7,10 +7,9 @@ import torch
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
+from tests.helpers.stage_configs import stage_config
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
-
-from tests.helpers.stage_configs import stage_config
 
 STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student')
 #: Optimisation steps on one fixed batch in the loss-decrease check.

@@ -1,5 +1,5 @@
-"""Fast inference graph of the parser-free try-on (PF-AFN): same weights, same results,
-less work.
+"""Fast inference graph of the parser-free try-on (PF-AFN, FS-VTON): same weights, same
+results, less work.
 
 ``optimize_for_inference(model)`` returns a :class:`FastParserFreeTryOn` holding a copy
 of the model's warp model and generator with
@@ -12,7 +12,11 @@ of the model's warp model and generator with
   images and second differences that training uses;
 * a cloth cache: :meth:`FastParserFreeTryOn.encode_cloth` runs the cloth encoder + FPN
   once, :meth:`FastParserFreeTryOn.tryon_with_cloth` tries that garment on any number of
-  people;
+  people. The cached cloth pyramid does not depend on the person. What does is computed
+  per person: the condition pyramid and the flow cascade, and with FS-VTON's style-flow
+  head its global style vector (it concatenates a code of the person's coarsest
+  condition map with one of the garment's, so it is recomputed for every pair from the
+  cached pyramid);
 * bf16 (CPU with AMX / AVX512-BF16, or GPU) or fp16 (GPU): weights cast once, the
   network run under ``torch.autocast``. What stays fp32 and why (measured on a Xeon
   with AMX, 1 thread, 4 x 64 x 128 x 96): ``grid_sample`` (bf16 is 3.5x *slower* than
@@ -35,7 +39,6 @@ from torch import Tensor, nn
 
 from vtonbox.models.generators.composition import compose_tryon
 from vtonbox.models.ops.flow import resize_flow, warp
-from vtonbox.models.warpers.aflownet import AFlowNet
 from vtonbox.models.warpers.flow_warp_model import FlowWarpModel
 
 from .bn_folding import fold_batchnorms
@@ -137,15 +140,18 @@ def _check_image(name: str, value: Tensor, channels: int, divisor: int) -> None:
 
 def supports_fast_inference(model: nn.Module) -> bool:
     """Whether :func:`optimize_for_inference` can take ``model``: a parser-free try-on
-    with a ``generator`` and a :class:`FlowWarpModel` whose warper is an
-    :class:`AFlowNet` (PF-AFN; not a TPS warper)."""
+    with a ``generator`` and a :class:`FlowWarpModel` whose warper is a flow cascade
+    (``estimate_flows``: ``AFlowNet`` of PF-AFN, ``StyleFlowWarper`` of FS-VTON,
+    ``ClothFlowWarper``; not a TPS warper)."""
     return (isinstance(getattr(model, 'generator', None), nn.Module)
-            and _is_aflow_warp_model(getattr(model, 'warp_model', None)))
+            and _is_flow_cascade_warp_model(getattr(model, 'warp_model', None)))
 
 
-def _is_aflow_warp_model(warp_model: object) -> bool:
-    """A :class:`FlowWarpModel` whose warper is an :class:`AFlowNet`."""
-    return isinstance(warp_model, FlowWarpModel) and isinstance(warp_model.warper, AFlowNet)
+def _is_flow_cascade_warp_model(warp_model: object) -> bool:
+    """A :class:`FlowWarpModel` whose warper has a flow cascade ``estimate_flows`` (what
+    :meth:`FlowWarpModel.final_flow` runs)."""
+    return (isinstance(warp_model, FlowWarpModel)
+            and callable(getattr(warp_model.warper, 'estimate_flows', None)))
 
 
 class FastParserFreeTryOn(nn.Module):
@@ -155,7 +161,8 @@ class FastParserFreeTryOn(nn.Module):
     ``tensor_forward`` within float rounding (1e-4 in fp32; bf16: PSNR >= 35 dB).
 
     Args:
-        warp_model (FlowWarpModel): with an :class:`AFlowNet` warper (deep-copied).
+        warp_model (FlowWarpModel): with a flow-cascade warper (``estimate_flows``:
+            ``AFlowNet``, ``StyleFlowWarper``, ``ClothFlowWarper``; deep-copied).
         generator (nn.Module): the try-on generator (deep-copied).
         precision (str): ``'fp32'``, ``'bf16'`` or ``'fp16'``; already resolved for the
             device (see :func:`resolve_precision`).
@@ -168,9 +175,13 @@ class FastParserFreeTryOn(nn.Module):
                  precision: str = 'fp32', channels_last: bool = True,
                  fold_bn: bool = True, fuse_upsampling: bool = True) -> None:
         super().__init__()
-        if not _is_aflow_warp_model(warp_model):
-            raise TypeError('the fast path supports a FlowWarpModel with an AFlowNet warper, '
-                            f'got {type(warp_model).__name__}')
+        if not _is_flow_cascade_warp_model(warp_model):
+            warper = getattr(warp_model, 'warper', None)
+            got = type(warp_model).__name__ + (
+                f' with {type(warper).__name__}' if warper is not None else '')
+            raise TypeError('the fast path supports a FlowWarpModel whose warper has a flow '
+                            f'cascade (estimate_flows: AFlowNet, StyleFlowWarper, '
+                            f'ClothFlowWarper), got {got}')
         if precision not in PRECISION_DTYPES:
             raise ValueError(f'precision must be one of {tuple(PRECISION_DTYPES)}, '
                              f'got {precision!r}')
@@ -218,7 +229,10 @@ class FastParserFreeTryOn(nn.Module):
     # ------------------------------------------------------------------ API
     @torch.no_grad()
     def encode_cloth(self, cloth: Tensor, cloth_mask: Tensor) -> ClothFeatures:
-        """Run the cloth branch once (cache it to try a garment on many people).
+        """Run the cloth branch once (cache it to try a garment on many people). Only
+        the person-independent part is cached: the cloth FPN pyramid. A style-flow head's
+        style vector needs the person's condition map too, so
+        :meth:`predict_with_cloth` computes it per person (from the cached pyramid).
 
         Args:
             cloth (Tensor): ``(M, 3, H, W)`` cloth photo in ``[-1, 1]`` (not yet masked).
@@ -299,7 +313,8 @@ def optimize_for_inference(model: nn.Module, precision: str = 'fp32',
 
     Args:
         model (nn.Module): a ``ParserFreeTryOn`` (anything with a ``warp_model``
-            (:class:`FlowWarpModel` + :class:`AFlowNet`) and a ``generator``); its device
+            (:class:`FlowWarpModel` with a flow-cascade warper: ``AFlowNet``,
+            ``StyleFlowWarper`` or ``ClothFlowWarper``) and a ``generator``); its device
             is kept.
         precision (str): ``'fp32'``, ``'bf16'`` or ``'fp16'``. bf16 on a CPU without AMX /
             AVX512-BF16 warns once and gives fp32 (see :func:`resolve_precision`).

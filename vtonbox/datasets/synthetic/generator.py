@@ -27,9 +27,9 @@ from typing import Callable, Dict, NamedTuple, Optional
 import cv2
 import numpy as np
 
-from .synthetic_garment import Frame, make_product_cloth, warp_to_person
-from .synthetic_person import body_keypoints, garment_targets, random_body, render_person
-from .viton_layout import default_data_prefix
+from ..viton_layout import default_data_prefix
+from .garment import Frame, make_product_cloth, warp_to_person
+from .person import body_keypoints, garment_targets, random_body, render_person
 
 SPLITS = ('train', 'test')
 _SPLIT_CODES = dict(train=0, test=1)

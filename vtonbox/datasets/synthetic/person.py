@@ -11,8 +11,8 @@ from typing import NamedTuple, Optional, Tuple
 import cv2
 import numpy as np
 
-from .labels import NUM_KEYPOINTS, PARSING_IDS
-from .synthetic_garment import (
+from ..labels import NUM_KEYPOINTS, PARSING_IDS
+from .garment import (
     REF_W,
     SHIFT,
     SHIFT_SCALE,
