@@ -13,7 +13,7 @@ from vtonbox.datasets.readers import read_image, read_label_map, read_pose_keypo
 from vtonbox.datasets.synthetic import render_sample
 from vtonbox.datasets.transforms import visible_keypoints
 
-from .conftest import HEIGHT, NUM_TEST, NUM_TRAIN, WIDTH
+from tests.test_datasets.conftest import HEIGHT, NUM_TEST, NUM_TRAIN, WIDTH
 
 FOLDERS = ('img', 'color', 'edge', 'label', 'pose', 'densepose')
 
