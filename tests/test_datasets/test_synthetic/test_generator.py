@@ -7,13 +7,12 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.test_datasets.conftest import HEIGHT, NUM_TEST, NUM_TRAIN, WIDTH
 from vtonbox.datasets import make_synthetic_viton, read_pair_list
 from vtonbox.datasets.labels import PARSING_IDS
 from vtonbox.datasets.readers import read_image, read_label_map, read_pose_keypoints
 from vtonbox.datasets.synthetic import render_sample
 from vtonbox.datasets.transforms import visible_keypoints
-
-from tests.test_datasets.conftest import HEIGHT, NUM_TEST, NUM_TRAIN, WIDTH
 
 FOLDERS = ('img', 'color', 'edge', 'label', 'pose', 'densepose')
 
