@@ -24,6 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from vtonbox.datasets.readers import DataFileError
+from vtonbox.utils.image_io import write_image
 
 from .errors import TryOnInputError, TryOnInputWarning
 from .inputs import aspect_label
@@ -216,6 +217,7 @@ def build_tryon_app(inferencer: TryOnInferencer, title: str = TITLE,
 #: Synthetic example pairs written when the tool is given none, and their size (H, W).
 NUM_SYNTHETIC_EXAMPLES = 2
 SYNTHETIC_EXAMPLE_SIZE = (256, 192)
+EXAMPLE_JPEG_QUALITY = 95
 
 
 def write_synthetic_examples(folder: str, count: int = NUM_SYNTHETIC_EXAMPLES,
@@ -229,8 +231,6 @@ def write_synthetic_examples(folder: str, count: int = NUM_SYNTHETIC_EXAMPLES,
     Returns:
         list[list]: ``[person, garment, mask or None]`` file paths.
     """
-    import cv2
-
     from vtonbox.datasets.synthetic import render_sample
 
     os.makedirs(folder, exist_ok=True)
@@ -239,13 +239,11 @@ def write_synthetic_examples(folder: str, count: int = NUM_SYNTHETIC_EXAMPLES,
     for i in range(count):
         person = osp.join(folder, f'synthetic_person_{i}.jpg')
         cloth = osp.join(folder, f'synthetic_garment_{i + 1}.jpg')
-        cv2.imwrite(person, cv2.cvtColor(samples[i].person, cv2.COLOR_RGB2BGR),
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
-        cv2.imwrite(cloth, cv2.cvtColor(samples[i + 1].cloth, cv2.COLOR_RGB2BGR),
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        write_image(person, samples[i].person, EXAMPLE_JPEG_QUALITY)
+        write_image(cloth, samples[i + 1].cloth, EXAMPLE_JPEG_QUALITY)
         mask = None
         if i == count - 1:
             mask = osp.join(folder, f'synthetic_garment_{i + 1}_mask.png')
-            cv2.imwrite(mask, samples[i + 1].cloth_mask)
+            write_image(mask, samples[i + 1].cloth_mask)
         examples.append([person, cloth, mask])
     return examples

@@ -12,7 +12,8 @@ from typing import Dict, Sequence
 import cv2
 import numpy as np
 
-from vtonbox.engine.hooks.save_results_hook import result_name, write_rgb_png
+from vtonbox.engine.hooks.save_results_hook import result_name
+from vtonbox.utils.image_io import write_rgb_png
 from vtonbox.visualization.tryon_visualizer import PANEL_GAP
 
 #: Sub-folder of ``out_dir`` for person | garment | try-on strips.

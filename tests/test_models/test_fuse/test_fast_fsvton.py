@@ -26,8 +26,8 @@ CLOTHFLOW = osp.join(REPO_ROOT, 'configs', 'synthetic', 'clothflow_student.py')
 #: the style kernel.
 SIZES = [(128, 96), (64, 64)]
 FP32_TOLERANCE = 1e-4
-#: bf16 vs fp32 on random weights (the style vector and the modulated nets are bf16 too).
-BF16_MIN_PSNR_DB = 25.0
+#: bf16 vs fp32 (as for PF-AFN; the style vector and the modulated nets run in bf16 too).
+BF16_MIN_PSNR_DB = 35.0
 
 
 @pytest.fixture(autouse=True)
@@ -107,12 +107,12 @@ def test_cached_garment_on_many_people_restyles_per_person(fsvton_model):
                                rtol=0)
 
 
-def test_inferencer_fast_path_encodes_each_garment_once():
-    with pytest.warns(UserWarning, match='random weights'):
-        inferencer = TryOnInferencer(FSVTON)
+def test_inferencer_fast_path_encodes_each_garment_once(fsvton_model, tmp_path):
+    checkpoint = str(tmp_path / 'fsvton_student.pth')
+    torch.save(dict(state_dict=fsvton_model.state_dict()), checkpoint)
+    inferencer = TryOnInferencer(FSVTON, checkpoint)
     assert inferencer.optimized
-    with pytest.warns(UserWarning, match='random weights'):
-        plain = TryOnInferencer(FSVTON, optimize=False)
+    plain = TryOnInferencer(FSVTON, checkpoint, optimize=False)
     encoded, styled = [], []
     warp_model = inferencer.fast_model.warp_model
     hooks = [

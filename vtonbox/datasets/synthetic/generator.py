@@ -24,9 +24,9 @@ import os.path as osp
 import shutil
 from typing import Callable, Dict, NamedTuple, Optional
 
-import cv2
 import numpy as np
 
+from ...utils.image_io import write_image
 from ..viton_layout import default_data_prefix
 from .garment import Frame, make_product_cloth, warp_to_person
 from .person import body_keypoints, garment_targets, random_body, render_person
@@ -74,16 +74,6 @@ def render_sample(seed: int, split: str, index: int, height: int = 256,
                            warped, warped_mask, garment)
 
 
-def _write_image(path: str, image: np.ndarray, ext: str = '.jpg') -> None:
-    if image.ndim == 3:
-        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if ext == '.jpg' else []
-    ok, buffer = cv2.imencode(ext, image, params)
-    if not ok:
-        raise OSError(f'cannot encode {path}')
-    buffer.tofile(path)
-
-
 def _write_pose(path: str, keypoints: np.ndarray) -> None:
     values = [round(float(v), KEYPOINT_DECIMALS) for v in keypoints.reshape(-1)]
     with open(path, 'w', encoding='utf-8') as f:
@@ -92,10 +82,11 @@ def _write_pose(path: str, keypoints: np.ndarray) -> None:
 
 def write_sample(folders: Dict[str, str], stem: str, sample: SyntheticSample) -> None:
     """Write one sample's files into the modality folders (``default_data_prefix`` keys)."""
-    _write_image(osp.join(folders['person'], f'{stem}_0.jpg'), sample.person)
-    _write_image(osp.join(folders['cloth'], f'{stem}_1.jpg'), sample.cloth)
-    _write_image(osp.join(folders['cloth_mask'], f'{stem}_1.jpg'), sample.cloth_mask)
-    _write_image(osp.join(folders['parsing'], f'{stem}_0.png'), sample.parsing, '.png')
+    write_image(osp.join(folders['person'], f'{stem}_0.jpg'), sample.person, JPEG_QUALITY)
+    write_image(osp.join(folders['cloth'], f'{stem}_1.jpg'), sample.cloth, JPEG_QUALITY)
+    write_image(osp.join(folders['cloth_mask'], f'{stem}_1.jpg'), sample.cloth_mask,
+                JPEG_QUALITY)
+    write_image(osp.join(folders['parsing'], f'{stem}_0.png'), sample.parsing)
     _write_pose(osp.join(folders['pose'], f'{stem}_0_keypoints.json'), sample.keypoints)
     np.save(osp.join(folders['densepose'], f'{stem}_0.npy'), sample.densepose)
 

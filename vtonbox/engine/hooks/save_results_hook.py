@@ -8,12 +8,12 @@ import os
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
-import cv2
 from mmengine.hooks import Hook
 from mmengine.hooks.hook import DATA_BATCH
 from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
+from vtonbox.utils.image_io import write_rgb_png
 from vtonbox.visualization import tryon_grid_row
 
 #: Panels of the optional strip, as in the upstream test script.
@@ -27,12 +27,6 @@ def result_name(sample: dict) -> str:
     person = osp.splitext(osp.basename(sample.get('person_path', 'person')))[0]
     cloth = osp.splitext(osp.basename(sample.get('cloth_path', 'cloth')))[0]
     return f'{person}__{cloth}.png'
-
-
-def write_rgb_png(path: str, rgb) -> None:
-    """Write an (H, W, 3) uint8 RGB array as PNG, raising when OpenCV fails."""
-    if not cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-        raise OSError(f'could not write {path}')
 
 
 @HOOKS.register_module()
