@@ -258,9 +258,10 @@ def check_official_inputs(warp_state: Dict[str, Tensor], gen_state: Dict[str, Te
                 f'pass the official {files[name]} as {option}')
     other = other_method(warp_state, spec) if parts['warp'] == 'warp' else None
     if other is not None:
+        heads = ', '.join(p + '*' for p in other.head_prefixes)
         raise OfficialWeightsError(
-            f'--warp holds {other.name} warp weights ({", ".join(p + "*" for p in other.head_prefixes)}'
-            f'), not {spec.name} ones', warp_path,
+            f'--warp holds {other.name} warp weights ({heads}), not {spec.name} ones',
+            warp_path,
             f'convert it with python {other.tool} (for {other.default_config}), or pass the '
             f'{spec.name} {files["warp"]}')
 

@@ -171,52 +171,66 @@ def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict
         result.update(_split(built, args, device))
     result['gflop_per_image'] = gflop
     if gflop is not None:
-        for part in measured.values():
-            part['gflop_per_s'] = gflop * part['images_per_s']
-        result['gflop_per_s'] = measured['main']['gflop_per_s']
-        if built.flops_root is not None and options.graph == 'fast':
-            with torch.inference_mode():
-                executed = count_flops(lambda: built.fn(*args), built.flops_root)
-            result['gflop_per_image_executed'] = executed.per_item(options.batch_size)
+        _add_flop_rates(result, measured, gflop, built, args, options)
     if options.reference:
-        ref = measured['reference']
         if options.profile:
-            ref.update(_split(reference, ref_args, device))
-        result['reference'] = ref
-        result['speedup_vs_reference'] = result['images_per_s'] / ref['images_per_s']
-        result['speedup_vs_reference_cpu_time'] = \
-            result['images_per_cpu_s'] / ref['images_per_cpu_s']
-        result['speedup_vs_reference_median'] = median_ratio(ref, measured['main'])
+            measured['reference'].update(_split(reference, ref_args, device))
         result['equality_vs_reference'] = compare_outputs(
             built.fn, reference.fn, [dict(zip(('person', 'cloth', 'cloth_mask'), args))])
-    if options.compare_fp32:
-        result['fast_fp32'] = measured['fast_fp32']
-        result['speedup_vs_fast_fp32'] = \
-            result['images_per_s'] / measured['fast_fp32']['images_per_s']
-        result['speedup_vs_fast_fp32_median'] = median_ratio(measured['fast_fp32'],
-                                                             measured['main'])
-    if 'eager' in measured:
-        result['eager'] = measured['eager']
-        result['speedup_vs_eager'] = result['images_per_s'] / measured['eager']['images_per_s']
-        result['speedup_vs_eager_median'] = median_ratio(measured['eager'], measured['main'])
+    for name in BASELINES:
+        if name in measured:
+            result[name] = measured[name]
+            result.update(_speedups(measured['main'], measured[name], name))
     if options.onnx:
         onnx = measured['onnx']
         onnx.update(path=options.onnx, precision='fp32', backend='onnxruntime',
                     max_abs_diff_vs_model=max_abs_diff_vs_pytorch(onnx_runner, model, inputs))
         if options.reference:
-            onnx['speedup_vs_reference'] = onnx['images_per_s'] / ref['images_per_s']
+            onnx['speedup_vs_reference'] = \
+                onnx['images_per_s'] / measured['reference']['images_per_s']
         result['onnx'] = onnx
     if peaks is not None:
-        later = machine_peaks(options.device)  # best of before and after the run
-        peaks = {key: max(value, later[key]) for key, value in peaks.items()}
-        result['peak_gflop_per_s'] = peaks
-        if gflop is not None and built.precision in peaks:
-            result['fraction_of_peak'] = result['gflop_per_s'] / peaks[built.precision]
-            for part in measured.values():
-                if part is not measured['main']:
-                    part['fraction_of_peak'] = part['gflop_per_s'] / peaks['fp32']
+        _add_fractions_of_peak(result, measured, peaks, gflop, built.precision, options.device)
     result['load_avg_end'] = load_average()
     return result
+
+
+#: Graphs timed beside the one under test, whose speed-ups the result reports.
+BASELINES = ('reference', 'fast_fp32', 'eager')
+
+
+def _speedups(main: Dict[str, float], baseline: Dict[str, float],
+              name: str) -> Dict[str, float]:
+    """Speed-ups of ``main`` over ``baseline``: images/s, CPU-time and median ratios."""
+    return {f'speedup_vs_{name}': main['images_per_s'] / baseline['images_per_s'],
+            f'speedup_vs_{name}_cpu_time': main['images_per_cpu_s']
+            / baseline['images_per_cpu_s'],
+            f'speedup_vs_{name}_median': median_ratio(baseline, main)}
+
+
+def _add_flop_rates(result: dict, measured: dict, gflop: float, built, args,
+                    options: InferenceOptions) -> None:
+    """GFLOP/s of every timed graph, and the GFLOP the fast graph really executes."""
+    for part in measured.values():
+        part['gflop_per_s'] = gflop * part['images_per_s']
+    result['gflop_per_s'] = measured['main']['gflop_per_s']
+    if built.flops_root is not None and options.graph == 'fast':
+        with torch.inference_mode():
+            executed = count_flops(lambda: built.fn(*args), built.flops_root)
+        result['gflop_per_image_executed'] = executed.per_item(options.batch_size)
+
+
+def _add_fractions_of_peak(result: dict, measured: dict, peaks: Dict[str, float],
+                           gflop: Optional[float], precision: str, device: str) -> None:
+    """The machine's peaks (best of before and after the run) and each graph's share."""
+    later = machine_peaks(device)
+    peaks = {key: max(value, later[key]) for key, value in peaks.items()}
+    result['peak_gflop_per_s'] = peaks
+    if gflop is not None and precision in peaks:
+        result['fraction_of_peak'] = result['gflop_per_s'] / peaks[precision]
+        for part in measured.values():
+            if part is not measured['main']:
+                part['fraction_of_peak'] = part['gflop_per_s'] / peaks['fp32']
 
 
 def _onnx_runner(options: InferenceOptions, inputs: Dict[str, Tensor]):
