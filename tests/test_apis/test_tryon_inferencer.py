@@ -224,7 +224,7 @@ def test_optimize_option(tiny, monkeypatch):
     monkeypatch.setattr(tryon_inferencer, 'supports_fast_inference', lambda model: False)
     assert not TryOnInferencer(config, checkpoint).optimized
     with pytest.raises(InferenceSetupError, match='optimize=True needs a parser-free model '
-                                                  'with an AFlowNet warper'):
+                                                  'with a flow-cascade warper'):
         TryOnInferencer(config, checkpoint, optimize=True)
     with pytest.raises(ValueError, match='capacity'):
         TryOnInferencer(config, checkpoint, garment_cache_size=-1)

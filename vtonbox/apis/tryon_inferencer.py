@@ -80,7 +80,8 @@ class TryOnInferencer:
         channels_last (bool, optional): run the convolutions in channels-last memory
             format. None: yes for the fast graph, no for the model as built.
         optimize (bool, optional): use the fast inference graph. None: when the model
-            supports it (a parser-free model with an AFlowNet warper); True: required
+            supports it (a parser-free model with a flow-cascade warper: AFlowNet,
+            StyleFlowWarper, ClothFlowWarper); True: required
             (error otherwise); False: run the model as built (``test_step``, exactly
             what ``tools/test.py`` runs).
         garment_cache_size (int): encoded garments kept within one call (fast graph
@@ -137,7 +138,8 @@ class TryOnInferencer:
         if not supports_fast_inference(self.model):
             if optimize:
                 raise InferenceSetupError(
-                    f'optimize=True needs a parser-free model with an AFlowNet warper; the '
+                    f'optimize=True needs a parser-free model with a flow-cascade warper '
+                    f'(AFlowNet, StyleFlowWarper, ClothFlowWarper); the '
                     f'model of {config_name} is a {type(self.model).__name__} with '
                     f'{type(getattr(self.model, "warp_model", None)).__name__}')
             return None

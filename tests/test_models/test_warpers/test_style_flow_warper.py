@@ -249,3 +249,13 @@ def test_bad_configs_and_inputs():
     with pytest.raises(ValueError, match='StyleFlowWarper expects 5 pyramid levels'):
         warper.estimate_flows(cloth_pyramid[:4], cond_pyramid[:4])
     assert StyleFlowWarper(in_channels=8, style_kernel_size=4).style_kernel_size == (4, 4)
+
+
+@pytest.mark.parametrize('size', [(8, 6), (16, 12), (4, 3), (2, 3), (12, 9), (5, 7)])
+def test_style_pooling_equals_adaptive_pooling(size):
+    """The exportable block-pooling / repeat forms equal adaptive average pooling."""
+    warper = StyleFlowWarper(num_levels=5, in_channels=8, style_channels=4,
+                             style_net_channels=4, flow_net_channels=4)
+    feature = torch.randn(2, 8, *size)
+    expected = torch.nn.functional.adaptive_avg_pool2d(feature, (8, 6))
+    torch.testing.assert_close(warper.pool_style_input(feature), expected, rtol=0, atol=1e-6)

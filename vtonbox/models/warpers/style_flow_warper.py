@@ -137,10 +137,23 @@ class StyleFlowWarper(CascadeFlowWarper):
 
     def pool_style_input(self, feature: Tensor) -> Tensor:
         """Adaptive average pooling of a coarsest FPN map to ``style_kernel_size`` (the
-        map itself when it already has that size)."""
-        if tuple(feature.shape[-2:]) == self.style_kernel_size:
+        map itself when it already has that size).
+
+        The two whole-multiple cases are written as what adaptive pooling computes there,
+        in operators ONNX exports: a map k times the kernel (512x384: 16x12) is average-
+        pooled in k x k blocks, a map 1/k of it (128x96: 4x3) is repeated k times.
+        """
+        size, target = tuple(feature.shape[-2:]), self.style_kernel_size
+        if size == target:
             return feature
-        return F.adaptive_avg_pool2d(feature, self.style_kernel_size)
+        if all(s % t == 0 for s, t in zip(size, target)):
+            block = tuple(s // t for s, t in zip(size, target))
+            return F.avg_pool2d(feature, block, block)
+        if all(t % s == 0 for s, t in zip(size, target)):
+            repeats = [t // s for s, t in zip(size, target)]
+            return feature.repeat_interleave(repeats[0], dim=-2).repeat_interleave(
+                repeats[1], dim=-1)
+        return F.adaptive_avg_pool2d(feature, target)
 
     def style_vector(self, cloth_pyramid: Sequence[Tensor],
                      cond_pyramid: Sequence[Tensor]) -> Tensor:
