@@ -13,7 +13,7 @@ import torch
 
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
 
-from .stage_configs import stage_config
+from tests.helpers.stage_configs import stage_config
 
 STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student')
 #: Processes per stage (one per GPU on a real cluster).
