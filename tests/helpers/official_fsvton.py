@@ -44,6 +44,12 @@ DEMODULATION_EPS = 1e-5
 EQUALISED_GAIN = 2.0
 #: Small uniform range of random biases.
 BIAS_RANGE = 0.2
+#: Gain of the random cloth-FPN output convs. The modulated convs are scale-free in their
+#: weights (demodulation) and positively homogeneous in their input, so the style-flow
+#: offsets grow with the cloth features: undamped He-normal FPNs give chaotic flows of
+#: tens of pixels, which amplify float-order differences through the ten flow
+#: compositions; damped, the flows move a few pixels, as trained ones do.
+CLOTH_FPN_GAIN = 0.1
 
 
 def read_key_table(path: str = KEY_TABLE) -> List[pfafn.KeyEntry]:
@@ -59,13 +65,17 @@ def _random_tensor(key: str, shape: Tuple[int, ...], dtype: torch.dtype,
                    gen: torch.Generator) -> Tensor:
     """One official tensor: the modulated convs as initialised upstream (stored weights
     N(0, 1), used with their equalised-lr scale), small random biases; everything else
-    (BN stats positive, He-normal convs, damped residual / flow outputs) as PF-AFN's."""
+    (BN stats positive, He-normal convs, damped residual / flow outputs) as PF-AFN's,
+    the cloth FPN output convs damped by :data:`CLOTH_FPN_GAIN`."""
     if _is_modulated(key):
         name = key.rsplit('.', 1)[-1]
         if name in ('weight', 'weight_orig'):
             return torch.randn(shape, generator=gen)
         return (torch.rand(shape, generator=gen) - 0.5) * BIAS_RANGE  # both biases
-    return pfafn._random_tensor(key, shape, dtype, gen)
+    value = pfafn._random_tensor(key, shape, dtype, gen)
+    if key.startswith('image_FPN.smooth.') and key.endswith('.weight'):
+        value = value * CLOTH_FPN_GAIN
+    return value
 
 
 def random_official_state_dicts(seed: int = 0, zeros: bool = False,

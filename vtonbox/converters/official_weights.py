@@ -135,8 +135,7 @@ FSVTON_SPEC = ConverterSpec(
     warp_renames=ENCODER_PREFIX_RENAMES + tuple(FSVTON_HEAD_RENAMES),
     ignored_warp_keys=tuple(FSVTON_IGNORED_KEYS),
     official_files=dict(warp='PFAFN_warp_epoch_101.pth', generator='PFAFN_gen_epoch_101.pth'),
-    head_prefixes=('aflow_net.netStyle.', 'aflow_net.netF.', 'aflow_net.cond_style.',
-                   'aflow_net.image_style.'),
+    head_prefixes=('aflow_net.netStyle.', 'aflow_net.netF.'),
     license='FS-VTON authors\' weights: CC BY-NC-SA 4.0 (non-commercial, share-alike)')
 #: Every method with released weights, by tool name stem.
 CONVERTER_SPECS = dict(pfafn=PFAFN_SPEC, fsvton=FSVTON_SPEC)

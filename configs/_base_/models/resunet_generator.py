@@ -1,4 +1,4 @@
-# Res-UNet try-on generator of PF-AFN (reference §2.3): 5 stride-2 levels, ngf 64,
+# Res-UNet try-on generator of PF-AFN (docs/advanced_guides/losses.md): 5 stride-2 levels, ngf 64,
 # BatchNorm, bias-free convs, 4 outputs (rendered RGB 3 + composition mask logit 1).
 # in_channels: 7 for the parser-free student (person 3 + warped cloth 3 + warped mask 1);
 # the parser-based teacher uses 8 (preserve region 3 + warped cloth 3 + warped mask 1 +

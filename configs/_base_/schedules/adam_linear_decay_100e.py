@@ -1,4 +1,5 @@
-# PF-AFN schedule (reference §3): Adam(beta1=0.5), global batch 32 (8 GPUs x 4).
+# PF-AFN schedule (docs/advanced_guides/distillation.md, Schedules): Adam(beta1=0.5),
+# global batch 32 (8 GPUs x 4).
 # Upstream counts epochs from 1, trains each epoch at the current lr and lowers it by
 # lr / niter_decay after every epoch e > niter. In 0-based epochs k that is
 #     lr(k) = lr * (1 - max(0, k - niter) / niter_decay),   k = 0 .. max_epochs - 1:

@@ -1,4 +1,5 @@
-# PF-AFN stage 3 schedule (reference §3.6): lr 3e-5, 100 constant + 100 decaying epochs.
+# PF-AFN stage 3 schedule (docs/advanced_guides/distillation.md): lr 3e-5, 100 constant +
+# 100 decaying epochs.
 # Same shape as adam_linear_decay_100e.py (see there for the lr of every epoch).
 lr = 3e-5
 niter = 100

@@ -1,5 +1,5 @@
 """Change loss weights from a given epoch on (PF-AFN stage 4: skin terms 30, 2 -> 60, 4,
-reference §3.7). The weights are derived from the current epoch, so resuming at any
+docs/advanced_guides/losses.md). The weights are derived from the current epoch, so resuming at any
 epoch gives the right values."""
 from typing import Dict, Optional
 

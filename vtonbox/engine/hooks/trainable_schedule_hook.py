@@ -1,7 +1,8 @@
 """Train only part of a model for the first epochs, then all of it.
 
 PF-AFN stage 3 first trains only the student's condition branch and refine nets (the
-parts not initialised from the teacher), then everything (reference §3.6). Upstream does
+parts not initialised from the teacher), then everything (docs/advanced_guides/
+distillation.md). Upstream does
 this with two Adam optimizers: a partial one for the first epochs, then a new one over
 all parameters, whose moments and bias correction start from zero at the switch. The
 hook keeps one optimizer and, by default, clears its state at the switch, which is the

@@ -1,4 +1,5 @@
-"""Try-on composition: blend the warped cloth and the rendered person (PF-AFN §2.3).
+"""Try-on composition: blend the warped cloth and the rendered person (PF-AFN; see
+docs/advanced_guides/losses.md).
 
 One function used by every stage (teacher, tutor images, student, inference) so that
 training and testing compose identically.

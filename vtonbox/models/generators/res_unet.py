@@ -21,7 +21,7 @@ SCALE = 2
 BASE_NUM_DOWNS = 5
 #: Residual blocks after each down / up conv.
 RES_BLOCKS_PER_STAGE = 2
-#: Norm layer of the reference (SyncBN conversion happens at the runner level).
+#: Norm layer of upstream (SyncBN conversion happens at the runner level).
 DEFAULT_NORM_CFG = dict(type='BN')
 
 

@@ -1,7 +1,7 @@
 """``init_cfg`` that copies part of another model's checkpoint into a sub-network.
 
 PF-AFN initialises the student warp from the parser-based teacher's warp, except the
-condition branch and the refine nets (reference §3.6). As config::
+condition branch and the refine nets (docs/advanced_guides/distillation.md). As config::
 
     init_cfg = dict(type='PartialPretrained',
                     checkpoint='work_dirs/pbafn_tryon/epoch_100.pth',

@@ -1,4 +1,4 @@
-"""Teacher-to-student distillation losses of PF-AFN (reference §3.5).
+"""Teacher-to-student distillation losses of PF-AFN (docs/advanced_guides/losses.md).
 
 The parser-free student's warper is pulled towards the parser-based teacher's cond
 FPN features and flows, but only for samples where the teacher warps the real cloth
@@ -14,9 +14,9 @@ import torch.nn as nn
 
 from vtonbox.registry import MODELS
 
-#: Reference weights: features ``(5 - num) * 0.04`` for num = 0..4 (coarse -> fine).
+#: Upstream weights: features ``(5 - num) * 0.04`` for num = 0..4 (coarse -> fine).
 FEATURE_LEVEL_WEIGHTS = (0.2, 0.16, 0.12, 0.08, 0.04)
-#: Reference: flows of levels num >= 2 only, weighted ``num + 1``.
+#: Upstream: flows of levels num >= 2 only, weighted ``num + 1``.
 FLOW_LEVELS = (2, 3, 4)
 FLOW_LEVEL_WEIGHTS = (3.0, 4.0, 5.0)
 
@@ -112,7 +112,7 @@ class FeatureDistillationLoss(_GatedLevelDistillation):
     Args:
         levels (Sequence[int], optional): indices of the distilled levels; all given
             levels when None.
-        level_weights (Sequence[float]): one weight per distilled level; reference
+        level_weights (Sequence[float]): one weight per distilled level; upstream
             0.2, 0.16, 0.12, 0.08, 0.04 for the 5 levels coarse -> fine.
         loss_weight (float): factor on the total.
     """
@@ -137,9 +137,9 @@ class FlowDistillationLoss(_GatedLevelDistillation):
     flows are absolute sampling grids in normalised units.
 
     Args:
-        levels (Sequence[int], optional): distilled levels; reference (2, 3, 4) (flows
+        levels (Sequence[int], optional): distilled levels; upstream (2, 3, 4) (flows
             at 64x48, 128x96, 256x192 for 256x192 inputs).
-        level_weights (Sequence[float]): reference 3, 4, 5 (``num + 1``).
+        level_weights (Sequence[float]): upstream 3, 4, 5 (``num + 1``).
         loss_weight (float): factor on the total.
     """
 

@@ -23,7 +23,7 @@ VGG19_CONFIG = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M',
 #: PF-AFN's layers (pix2pixHD slices 0-1, 2-6, 7-11, 12-20, 21-29) and their weights.
 DEFAULT_LAYERS = ('relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1')
 DEFAULT_LAYER_WEIGHTS = (1.0 / 32, 1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0)
-#: ImageNet statistics, only used with ``imagenet_normalize=True`` (not the reference).
+#: ImageNet statistics, only used with ``imagenet_normalize=True`` (not upstream).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 POOL_SIZE = 2
@@ -155,19 +155,19 @@ class VGGPerceptualLoss(nn.Module):
     """Weighted L1 distance between frozen VGG19 features of prediction and target.
 
     ``loss = loss_weight * sum_l w_l * mean|phi_l(pred) - phi_l(target)|`` with target
-    features detached. The reference feeds images in [-1, 1] without ImageNet
+    features detached. Upstream feeds images in [-1, 1] without ImageNet
     normalisation; ``imagenet_normalize=True`` maps [-1, 1] to ImageNet statistics instead.
 
     Args:
-        layers (Sequence[str]): VGG19 ReLUs; default relu1_1 ... relu5_1 (reference).
+        layers (Sequence[str]): VGG19 ReLUs; default relu1_1 ... relu5_1 (upstream).
         layer_weights (Sequence[float]): one weight per layer; default
-            1/32, 1/16, 1/8, 1/4, 1 (reference).
+            1/32, 1/16, 1/8, 1/4, 1 (upstream).
         loss_weight (float): factor on the total.
         weights (str, optional): torchvision ``vgg19-dcbb9e9d.pth``; default the torch
             hub cache file (see :func:`default_vgg19_weights_path`). Never downloaded.
         pretrained (bool): False keeps a random VGG (tests only).
-        imagenet_normalize (bool): normalise inputs with ImageNet mean/std (not the
-            reference).
+        imagenet_normalize (bool): normalise inputs with ImageNet mean/std (not
+            upstream).
     """
 
     def __init__(self, layers: Sequence[str] = DEFAULT_LAYERS,

@@ -1,4 +1,4 @@
-"""Flow regularisers of PF-AFN's warping loss (reference §3.1).
+"""Flow regularisers of PF-AFN's warping loss (docs/advanced_guides/losses.md).
 
 * :class:`SecondOrderSmoothLoss`: generalised Charbonnier penalty on the second
   differences of each level's flow (the warper's ``level_flow_diffs``).
@@ -33,8 +33,8 @@ class SecondOrderSmoothLoss(nn.Module):
     (about 0.004 with the defaults) when the flow is affine (all ``d = 0``).
 
     Args:
-        eps (float): Charbonnier epsilon (reference 0.001).
-        alpha (float): exponent on ``d**2 + eps**2`` (reference 0.45).
+        eps (float): Charbonnier epsilon (upstream 0.001).
+        alpha (float): exponent on ``d**2 + eps**2`` (upstream 0.45).
         level_weights (Sequence[float], optional): weights when called with a list of
             levels (one per level); all 1 when None.
         loss_weight (float): factor on the total.

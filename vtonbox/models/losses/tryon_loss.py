@@ -1,4 +1,5 @@
-"""Loss of the try-on generator (reference §3.3 and §3.7), as named weighted terms."""
+"""Loss of the try-on generator (docs/advanced_guides/losses.md), as named
+weighted terms."""
 from typing import Dict, Optional, Union
 
 import torch
@@ -16,13 +17,13 @@ class TryOnGeneratorLoss(nn.Module):
 
     The skin terms (PF-AFN stage 4) supervise the region that was cloth in the tutor
     but is skin in the real photo; :class:`LossWeightSwitchHook` raises their weights at
-    an epoch boundary as the reference does (30, 2 -> 60, 4).
+    an epoch boundary as upstream does (30, 2 -> 60, 4).
 
     Args:
         vgg_loss (dict | nn.Module | None): perceptual loss (a shared instance is
             allowed); None drops every perceptual term (e.g. CPU configs without the
             VGG19 weights).
-        l1_weight, vgg_weight (float): try-on terms (reference 5, 1).
+        l1_weight, vgg_weight (float): try-on terms (upstream 5, 1).
         rendered_l1_weight, rendered_vgg_weight (float): rendered-person terms (5, 1).
         mask_weight (float): composition-mask term ``mean|1 - m|`` (1).
         skin_l1_weight, skin_vgg_weight (float): skin terms (0 = off; stage 4: 30, 2).

@@ -1,4 +1,5 @@
-"""Multi-scale warping loss of PF-AFN / PB-AFN (reference §3.1), one configurable module.
+"""Multi-scale warping loss of PF-AFN / PB-AFN (docs/advanced_guides/losses.md), one
+configurable module.
 
 For each warper level l (coarse -> fine) the person's cloth region and its mask are
 resized (bilinear, ``align_corners=False``) to the level size, and
@@ -17,13 +18,13 @@ import torch.nn.functional as F
 from vtonbox.models.warpers.outputs import WarpOutput
 from vtonbox.registry import MODELS
 
-#: Reference level weights ``num + 1`` for the 5 levels, coarse -> fine.
+#: Upstream level weights ``num + 1`` for the 5 levels, coarse -> fine.
 DEFAULT_LEVEL_WEIGHTS = (1.0, 2.0, 3.0, 4.0, 5.0)
 #: Fields of the warper output read here (see ``vtonbox.models.warpers.outputs``).
 LEVEL_FIELDS = ('level_warped_cloths', 'level_warped_masks', 'level_flow_diffs')
 DELTAS_FIELD = 'deltas'
 
-#: Default sub-losses (reference).
+#: Default sub-losses (upstream's).
 DEFAULT_VGG_LOSS = dict(type='VGGPerceptualLoss')
 DEFAULT_SMOOTH_LOSS = dict(type='SecondOrderSmoothLoss')
 DEFAULT_TV_LOSS = dict(type='TotalVariationLoss')
@@ -68,12 +69,12 @@ class MultiScaleWarpLoss(nn.Module):
             level's ``level_flow_diffs``; default ``dict(type='SecondOrderSmoothLoss')``.
         tv_loss (dict | nn.Module | None): total variation summed over ``deltas``;
             default ``dict(type='TotalVariationLoss')``.
-        l1_weight (float): cloth L1 weight (reference 1).
-        vgg_weight (float): cloth perceptual weight (reference 0.2).
-        mask_weight (float): cloth-mask L1 weight (reference 2).
-        smooth_weight (float): second-order smoothness weight (reference 6).
-        tv_weight (float): TV weight (reference 0.01; not level-weighted).
-        level_weights (Sequence[float]): per-level factors, coarse -> fine (reference
+        l1_weight (float): cloth L1 weight (upstream 1).
+        vgg_weight (float): cloth perceptual weight (upstream 0.2).
+        mask_weight (float): cloth-mask L1 weight (upstream 2).
+        smooth_weight (float): second-order smoothness weight (upstream 6).
+        tv_weight (float): TV weight (upstream 0.01; not level-weighted).
+        level_weights (Sequence[float]): per-level factors, coarse -> fine (upstream
             ``num + 1`` = 1..5); its length must equal the number of warper levels.
         prefix (str): prefix of the returned keys.
     """

@@ -4,7 +4,7 @@ generator end to end; at inference it needs only the person photo and the cloth.
 In training the student sees the *tutor* image (the person wearing another cloth,
 made on the fly by the frozen teacher) and the paired cloth, and is supervised by the
 real photo; optionally it is distilled from the teacher's features and flows
-(reference §3.4 - §3.7).
+(docs/advanced_guides/distillation.md).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -121,9 +121,9 @@ class ParserFreeTryOn(ParserFreeWarp):
 
     Inference (``predict``): ``warp(person, cloth * mask)``, generator on
     ``[person, warped cloth, warped mask]`` (7 channels), composition without any
-    parsing (reference §4). Training (``loss``, stage 4): the same on the tutor image,
+    parsing. Training (``loss``, stage 4): the same on the tutor image,
     composition inside the real cloth region, loss ``warp_loss_weight * (warp +
-    distillation) + generator loss`` (reference 0.25 and 1) with the skin terms on
+    distillation) + generator loss`` (upstream 0.25 and 1) with the skin terms on
     ``tutor cloth mask * (1 - real cloth mask)``.
 
     Args:
