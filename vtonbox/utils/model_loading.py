@@ -49,9 +49,9 @@ TRAINING_ONLY_KEYS = ('teacher', 'warp_loss', 'gen_loss', 'distill_cfg', 'init_c
 #: Key prefixes of the unconverted official PF-AFN files (warp and generator).
 UPSTREAM_PREFIXES = ('image_features.', 'cond_features.', 'image_FPN.', 'aflow_net.',
                      'model.model.')
-CONVERTER_HINT = ('official PF-AFN weights must be converted first: python '
-                  'tools/model_converters/pfafn_to_vtonbox.py --warp warp_model_final.pth '
-                  '--gen gen_model_final.pth --out pfafn_official.pth')
+CONVERTER_HINT = ('official weights must be converted first: python '
+                  'tools/model_converters/pfafn_to_vtonbox.py (PF-AFN) or '
+                  'fsvton_to_vtonbox.py (FS-VTON) --warp WARP.pth --gen GEN.pth --out OUT.pth')
 #: Said after the keys of a checkpoint that does not fit (and is not an upstream one).
 SAME_CONFIG_HINT = 'is it a checkpoint of this config (same channels and model size)?'
 
