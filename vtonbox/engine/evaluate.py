@@ -10,7 +10,7 @@ weights.
 
 Everything that can be checked without building the model is checked first
 (:func:`load_test_config`, :func:`plan_test_metrics`, :func:`check_checkpoint_file`):
-FID/KID whose Inception weights are absent are skipped (or, when required, fail), and a
+FID/KID (and LPIPS) whose weights are absent are skipped (or, when required, fail), and a
 missing, empty or corrupt checkpoint is reported before anything is built.
 """
 import os.path as osp
@@ -24,10 +24,12 @@ from mmengine.runner import Runner
 
 from vtonbox.evaluation.inception_plan import (
     InceptionMetricSpec,
+    LPIPSMetricSpec,
     plan_inception_metrics,
     weights_problem,
 )
 from vtonbox.evaluation.metrics.inception_metric import InceptionMetric
+from vtonbox.evaluation.metrics.lpips_metric import LPIPS
 from vtonbox.evaluation.record import (
     build_record,
     metric_outcomes,
@@ -124,6 +126,23 @@ def _inception_name(entry) -> Optional[str]:
     return None
 
 
+def _weights_spec(prefix: str, entry):
+    """The plan spec of a config entry of a metric that needs a weights file (FID, KID:
+    ``inception_weights``; LPIPS: ``backbone_weights``), else None."""
+    if not isinstance(entry, dict):
+        return None
+    name = _inception_name(entry)
+    if name:
+        return InceptionMetricSpec(name, entry.get('inception_weights'),
+                                   f'{prefix}.inception_weights=PATH')
+    metric_type = entry.get('type')
+    cls = METRICS.get(metric_type) if isinstance(metric_type, str) else metric_type
+    if isinstance(cls, type) and issubclass(cls, LPIPS):
+        return LPIPSMetricSpec(cls.record_name, entry.get('backbone_weights'),
+                               f'{prefix}.backbone_weights=PATH')
+    return None
+
+
 def _set_metric_entries(cfg: Config, key: str, nested: bool, entries: list) -> None:
     if nested:
         cfg[key]['metrics'] = entries
@@ -135,14 +154,16 @@ def plan_test_metrics(cfg: Config, protocols: Sequence[str] = tuple(PROTOCOLS),
                       required: Sequence[str] = (), save_images: bool = False) -> TestPlan:
     """Decide, before building anything, which metrics and protocols run.
 
-    FID/KID whose Inception weights file is absent are removed from the config's
-    evaluators and listed in ``skipped_metrics`` (one warning line per file); a protocol
-    whose metrics are all skipped is not run unless ``save_images`` (``--show-dir``).
+    FID/KID whose Inception weights file is absent, and LPIPS whose AlexNet weights file
+    is absent, are removed from the config's evaluators and listed in ``skipped_metrics``
+    (one warning line per file); a protocol whose metrics are all skipped is not run
+    unless ``save_images`` (``--show-dir``).
 
     Args:
         cfg (Config): the test config; its evaluators are edited in place.
         protocols (list[str]): ``'unpaired'`` and/or ``'paired'``.
-        required (list[str]): metric names that must run (``--require``: ``FID``, ``KID``).
+        required (list[str]): metric names that must run (``--require``: ``FID``, ``KID``,
+            ``LPIPS``).
         save_images (bool): the try-ons are saved, so a protocol without metrics still runs.
 
     Returns:
@@ -168,18 +189,16 @@ def plan_test_metrics(cfg: Config, protocols: Sequence[str] = tuple(PROTOCOLS),
         raise UserError(f'the config defines none of the protocols {list(protocols)}',
                         cfg.filename, 'add test_dataloader/test_cfg/test_evaluator (unpaired) '
                         'or val_dataloader/val_cfg/val_evaluator (paired)')
-    specs = [InceptionMetricSpec(name, entry.get('inception_weights'),
-                                 f'{prefix}.inception_weights=PATH')
-             for entries, _ in loops.values() for prefix, entry in entries
-             for name in [_inception_name(entry)] if name]
+    specs = [spec for entries, _ in loops.values() for prefix, entry in entries
+             for spec in [_weights_spec(prefix, entry)] if spec]
     add_hint = 'add a {name} entry to test_evaluator (or val_evaluator) of the config'
     options = dict(add_hint=add_hint, option_prefix='--cfg-options ')
     inception = plan_inception_metrics(specs, required, **options)
 
-    def kept(entries):  # an Inception entry goes when its own weights file is unusable
-        return [entry for _, entry in entries if not _inception_name(entry)
-                or weights_problem(InceptionMetricSpec('', entry.get('inception_weights'),
-                                                       '').weights_file) is None]
+    def kept(entries):  # an FID/KID/LPIPS entry goes when its own weights file is unusable
+        return [entry for prefix, entry in entries
+                for spec in [_weights_spec(prefix, entry)]
+                if not spec or weights_problem(spec.weights_file) is None]
 
     runnable = [p for p, (entries, _) in loops.items()
                 if kept(entries) or not entries or save_images]
@@ -192,7 +211,7 @@ def plan_test_metrics(cfg: Config, protocols: Sequence[str] = tuple(PROTOCOLS),
         if protocol in runnable:
             plan.protocols.append(protocol)
         else:
-            names = ', '.join(dict.fromkeys(_inception_name(e) for _, e in entries))
+            names = ', '.join(dict.fromkeys(_weights_spec(p, e).name for p, e in entries))
             plan.skipped_protocols[protocol] = (f'its metrics ({names}) are skipped; '
                                                 '--show-dir runs it to save the try-ons')
     plan.skipped_metrics = dict(inception.skipped)

@@ -14,20 +14,28 @@ exists (:func:`plan_inception_metrics`):
 The weights are only checked to exist and be non-empty here; a corrupt file is
 reported when it is loaded (``EvaluationInputError``).
 
+LPIPS is planned the same way (:class:`LPIPSMetricSpec`): its AlexNet backbone
+(``alexnet-owt-7be5be79.pth``, torchvision's hub cache name) is never downloaded either,
+so without it LPIPS is skipped with one warning line and ``--require lpips`` makes that
+an error.
+
 The module also holds the image counts below which FID and KID are unreliable
 (:data:`FID_MIN_IMAGES`, :data:`KID_MIN_IMAGES`) and the warning about them.
 """
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Union
 
 from vtonbox.utils.cli import UserError
 
 from .errors import EvaluationFileNotFoundError, EvaluationInputError
 from .functional.inception import default_inception_weights_path, inception_weights_todo
+from .functional.lpips import alexnet_weights_todo, default_alexnet_weights_path
 
 #: Metrics that need the FID Inception weights (as named in records and ``--require``).
 INCEPTION_METRIC_NAMES = ('FID', 'KID')
+#: Every metric that needs a local weights file (the names ``--require`` accepts).
+WEIGHTS_METRIC_NAMES = INCEPTION_METRIC_NAMES + ('LPIPS',)
 #: Fewer generated (or real) images than this give a biased FID: its expected value
 #: grows as the count falls (Chong & Forsyth, "Effectively Unbiased FID", 2020), so it is
 #: not comparable with FIDs of the 2,032 VITON test images.
@@ -61,6 +69,44 @@ class InceptionMetricSpec:
         """The file that would be loaded."""
         return self.weights if self.weights is not None else default_inception_weights_path()
 
+    def weights_error(self, problem: str, options: Sequence[str],
+                      option_prefix: str = '') -> UserError:
+        """The error for an unusable :attr:`weights_file` (``problem``: ``'not found'``,
+        ``'empty'``), quoting ``options``."""
+        return _weights_error(problem, self.weights_file, options, option_prefix)
+
+
+@dataclass
+class LPIPSMetricSpec:
+    """One configured LPIPS metric, before it is built (same interface as
+    :class:`InceptionMetricSpec`).
+
+    Attributes:
+        name (str): ``'LPIPS'``.
+        weights (str, optional): configured AlexNet file (``backbone_weights=``); None = the
+            torch hub cache (``alexnet-owt-7be5be79.pth``).
+        option (str): how the user sets another file, e.g.
+            ``'val_evaluator.1.backbone_weights=PATH'``.
+    """
+
+    name: str
+    weights: Optional[str]
+    option: str
+
+    @property
+    def weights_file(self) -> str:
+        """The file that would be loaded."""
+        return self.weights if self.weights is not None else default_alexnet_weights_path()
+
+    def weights_error(self, problem: str, options: Sequence[str],
+                      option_prefix: str = '') -> UserError:
+        """The error for an unusable :attr:`weights_file`, quoting ``options``."""
+        file = self.weights_file
+        todo = alexnet_weights_todo(option_prefix + ' '.join(options), file)
+        if problem == 'not found':
+            return EvaluationFileNotFoundError('LPIPS AlexNet weights not found', file, todo)
+        return EvaluationInputError(f'LPIPS AlexNet weights file is {problem}', file, todo)
+
 
 @dataclass
 class InceptionPlan:
@@ -78,17 +124,20 @@ class InceptionPlan:
     warnings: List[str] = field(default_factory=list)
 
 
-def parse_required_metrics(values: Optional[Iterable[str]]) -> List[str]:
+def parse_required_metrics(values: Optional[Iterable[str]],
+                           choices: Sequence[str] = INCEPTION_METRIC_NAMES) -> List[str]:
     """Metric names of ``--require`` options (repeatable, comma lists), upper case.
 
     Args:
         values: e.g. ``['fid,kid']`` or ``['fid', 'kid']``; None = nothing required.
+        choices: the accepted names: FID, KID by default (``tools/eval_folders.py``);
+            ``tools/test.py`` passes :data:`WEIGHTS_METRIC_NAMES` (FID, KID, LPIPS).
 
     Returns:
         list[str]: e.g. ``['FID', 'KID']`` without duplicates.
 
     Raises:
-        UserError: a name that is not ``fid`` or ``kid``.
+        UserError: a name that is not among ``choices``.
     """
     names: List[str] = []
     for value in values or []:
@@ -96,10 +145,10 @@ def parse_required_metrics(values: Optional[Iterable[str]]) -> List[str]:
             name = part.strip().upper()
             if not name:
                 continue
-            if name not in INCEPTION_METRIC_NAMES:
-                choices = ', '.join(n.lower() for n in INCEPTION_METRIC_NAMES)
+            if name not in choices:
+                names_text = ', '.join(n.lower() for n in choices)
                 raise UserError(f'unknown metric {part.strip()!r} in --require', None,
-                                f'choose from {choices} (the metrics that need weights)')
+                                f'choose from {names_text} (the metrics that need weights)')
             if name not in names:
                 names.append(name)
     return names
@@ -122,18 +171,20 @@ def _weights_error(problem: str, file: str, options: Sequence[str],
     return EvaluationInputError(f'FID Inception weights file is {problem}', file, todo)
 
 
-def plan_inception_metrics(specs: Sequence[InceptionMetricSpec],
+def plan_inception_metrics(specs: Sequence[Union[InceptionMetricSpec, LPIPSMetricSpec]],
                            required: Sequence[str] = (),
                            require_all: bool = False,
                            require_hint: str = '--require',
                            add_hint: str = 'add a {name} metric',
                            option_prefix: str = '') -> InceptionPlan:
-    """Decide which FID/KID metrics run, from whether their weights files exist.
+    """Decide which FID/KID (and LPIPS) metrics run, from whether their weights files
+    exist.
 
     Nothing is loaded or built; call it before building a model or reading images.
 
     Args:
-        specs (list[InceptionMetricSpec]): the FID/KID metrics the run would compute.
+        specs (list[InceptionMetricSpec | LPIPSMetricSpec]): the FID/KID/LPIPS metrics
+            the run would compute.
         required (list[str]): names that must run (``--require``); a missing file, or a
             required name that is not among ``specs``, is an error.
         require_all (bool): treat every metric as required (nothing else would run, so a
@@ -166,13 +217,13 @@ def plan_inception_metrics(specs: Sequence[InceptionMetricSpec],
                 plan.run.append(spec.name)
             continue
         if require_all or spec.name in required:
-            raise _weights_error(problem, spec.weights_file, [spec.option], option_prefix)
+            raise spec.weights_error(problem, [spec.option], option_prefix)
         by_file.setdefault(spec.weights_file, []).append(spec)
     for file, file_specs in by_file.items():
         problem = weights_problem(file)
         skipped = list(dict.fromkeys(spec.name for spec in file_specs))
         options = list(dict.fromkeys(spec.option for spec in file_specs))
-        error = _weights_error(problem, file, options, option_prefix)
+        error = file_specs[0].weights_error(problem, options, option_prefix)
         for name in skipped:
             plan.skipped.setdefault(name, f'{error.what} ({file})')
         plan.warnings.append(

@@ -2,7 +2,8 @@
 
 Numbers are only comparable when the protocol is: which images (dataset root, split,
 pair list hash, count, size, file format), which FID implementation and weights, which
-SSIM variant, which checkpoint. :func:`build_record` collects all of that;
+SSIM variant, which LPIPS network, package version, resize and backbone weights, which
+checkpoint. :func:`build_record` collects all of that;
 ``tools/test.py`` and ``tools/eval_folders.py`` both write it with :func:`write_record`.
 """
 import datetime
@@ -19,6 +20,7 @@ from vtonbox.version import __version__
 
 from .functional.ssim import SSIM_VARIANTS
 from .metrics.inception_metric import InceptionMetric
+from .metrics.lpips_metric import LPIPS
 from .metrics.ssim import SSIM
 
 #: Version of the record layout; bump when keys change (2: ``skipped``, ``warnings``,
@@ -39,6 +41,15 @@ def _optional_sha256(path: Optional[str], what: str) -> Optional[str]:
     return file_sha256(path)
 
 
+def _lpips_entry(provenance: Dict[str, Any]) -> Dict[str, Any]:
+    """An LPIPS metric's provenance with its backbone file as name + sha256."""
+    entry = {k: v for k, v in provenance.items() if k != 'weights_file'}
+    weights = provenance.get('weights_file')
+    entry['weights'] = osp.basename(weights) if weights else None
+    entry['weights_sha256'] = _optional_sha256(weights, 'LPIPS AlexNet weights')
+    return entry
+
+
 def _json_number(value: Any) -> Any:
     """Python float for numbers; NaN/inf become strings (JSON has no such literals)."""
     if hasattr(value, 'item'):
@@ -56,7 +67,8 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
                  extra: Optional[Dict[str, Any]] = None,
                  skipped: Optional[Dict[str, str]] = None,
                  inception_images: Optional[Dict[str, Dict[str, int]]] = None,
-                 warnings: Optional[Sequence[str]] = None) -> Dict[str, Any]:
+                 warnings: Optional[Sequence[str]] = None,
+                 lpips: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
     """Metric values plus provenance, ready for ``json.dump``.
 
     Args:
@@ -78,6 +90,10 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
             'min_reliable'}`` image counts of its value.
         warnings (list[str], optional): warnings about the values (too few images,
             resized inputs).
+        lpips (dict, optional): LPIPS metric key (``'LPIPS'``, ``'LPIPS@128x128'``) ->
+            its ``provenance`` (:attr:`vtonbox.evaluation.metrics.LPIPS.provenance`:
+            ``net``, ``heads_version``, ``implementation``, ``resize``, ``description``,
+            ``weights_file``); recorded with the backbone file's name and sha256.
 
     Returns:
         dict: ``{'metrics': {...}, 'skipped': {...}, 'warnings': [...], 'protocol': {...},
@@ -104,6 +120,8 @@ def build_record(metrics: Dict[str, Any], *, dataset_root: str, split: str,
             'description': SSIM_VARIANTS[ssim_variant],
         },
         'inception_images': dict(inception_images or {}),
+        'lpips': None if not lpips else {key: _lpips_entry(value)
+                                         for key, value in lpips.items()},
     }
     protocol.update(extra or {})
     return {
@@ -132,13 +150,18 @@ def metric_provenance(metrics: Iterable[Any]) -> Dict[str, Optional[str]]:
 
     Returns:
         dict: ``fid_weights`` (weights file of the first FID/KID metric, or None) and
-        ``ssim_variant`` (variant of the first SSIM metric, or None).
+        ``ssim_variant`` (variant of the first SSIM metric, or None); plus ``lpips`` (metric
+        key -> provenance) when there are LPIPS metrics.
     """
     metrics = list(metrics)
     inception = [m for m in metrics if isinstance(m, InceptionMetric)]
     ssim = [m for m in metrics if isinstance(m, SSIM)]
-    return dict(fid_weights=inception[0].weights_path if inception else None,
-                ssim_variant=ssim[0].variant if ssim else None)
+    provenance = dict(fid_weights=inception[0].weights_path if inception else None,
+                      ssim_variant=ssim[0].variant if ssim else None)
+    lpips = {m.metric_key: m.provenance for m in metrics if isinstance(m, LPIPS)}
+    if lpips:
+        provenance['lpips'] = lpips
+    return provenance
 
 
 def metric_outcomes(metrics: Iterable[Any]) -> Dict[str, Any]:

@@ -20,3 +20,9 @@ tiny_style_warp_model = dict(
     warper=dict(refine_channels=tiny_aflow_warp_model['warper']['hidden_channels'],
                 style_channels=32, style_net_channels=16, flow_net_channels=32))
 tiny_fsvton_teacher_tryon = dict(warp_model=tiny_style_warp_model, generator=tiny_generator)
+# DM-VTON's mobile student (configs/synthetic/dmvton*.py): the MobileNetV2 pyramids at
+# the teachers' narrow FPN width (the distilled features must match it), the AFlowNet
+# head as above; the MobileNetV2 U-Net is small already (2.18 M) and keeps its widths.
+tiny_mobile_warp_model = dict(
+    backbone=dict(out_channels=tiny_aflow_warp_model['fpn']['out_channels']),
+    warper=tiny_aflow_warp_model['warper'])

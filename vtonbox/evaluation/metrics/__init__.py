@@ -2,6 +2,7 @@
 from .fid import FID
 from .inception_metric import InceptionMetric
 from .kid import KID
+from .lpips_metric import LPIPS
 from .masked_l1 import MaskedL1
 from .miou import ParsingMIoU
 from .paired_metric import PairedImageMetric
@@ -9,4 +10,4 @@ from .psnr import PSNR
 from .ssim import SSIM
 
 __all__ = ['FID', 'KID', 'SSIM', 'PSNR', 'MaskedL1', 'InceptionMetric', 'PairedImageMetric',
-           'ParsingMIoU']
+           'ParsingMIoU', 'LPIPS']

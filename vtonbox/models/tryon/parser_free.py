@@ -36,7 +36,9 @@ class ParserFreeWarp(BaseTryOnModel):
         teacher (dict, optional): ``ParserBasedTeacher``; when None the student sees
             the real person photo (a plain parser-free model, no tutor).
         distill_cfg (dict, optional): ``dict(feature=<loss cfg>, flow=<loss cfg>,
-            gate=True)``; None disables distillation. Needs a teacher.
+            gate=True)``, optionally ``cloth_feature=<loss cfg>`` (DM-VTON's garment-side
+            term on ``WarpOutput.cloth_features``, logged ``loss_distill_cloth_feature``);
+            None disables distillation. Needs a teacher.
         **kwargs: see :class:`BaseTryOnModel`.
     """
 
@@ -54,10 +56,13 @@ class ParserFreeWarp(BaseTryOnModel):
         self.feature_distill = MODELS.build(distill_cfg['feature']) \
             if distill_cfg.get('feature') else None
         self.flow_distill = MODELS.build(distill_cfg['flow']) if distill_cfg.get('flow') else None
+        self.cloth_feature_distill = MODELS.build(distill_cfg['cloth_feature']) \
+            if distill_cfg.get('cloth_feature') else None
 
     @property
     def distills(self) -> bool:
-        return self.feature_distill is not None or self.flow_distill is not None
+        return any(loss is not None for loss in (
+            self.feature_distill, self.flow_distill, self.cloth_feature_distill))
 
     def warp(self, inputs: Dict[str, Tensor], person: Optional[Tensor] = None) -> WarpOutput:
         """Warp the (masked) paired cloth onto ``person`` (N, 3, H, W; default the
@@ -92,6 +97,9 @@ class ParserFreeWarp(BaseTryOnModel):
         if self.flow_distill is not None:
             losses['loss_distill_flow'] = self.flow_distill(
                 out.level_flows, teacher_warp.level_flows, gate)
+        if self.cloth_feature_distill is not None:
+            losses['loss_distill_cloth_feature'] = self.cloth_feature_distill(
+                out.cloth_features, teacher_warp.cloth_features, gate)
         return losses
 
     def loss(self, inputs: Dict[str, Tensor],

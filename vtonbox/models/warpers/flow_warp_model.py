@@ -1,4 +1,5 @@
-"""FlowWarpModel: two encoders, two FPNs and a warping head (PF-AFN's AFWM)."""
+"""FlowWarpModel: two encoders, two FPNs and a warping head (PF-AFN's AFWM), or one
+pyramid backbone per branch and the head (DM-VTON's MobileAFWM)."""
 from typing import List, Optional, Sequence
 
 from torch import Tensor, nn
@@ -37,6 +38,12 @@ class FlowWarpModel(nn.Module):
         fpn (dict): FPN config without ``in_channels`` (default
             ``dict(type='RefinePyramid', out_channels=256)``).
         warper (dict): warping head config (default ``dict(type='AFlowNet')``).
+        backbone (dict, optional): instead of ``encoder`` + ``fpn``, one pyramid
+            backbone per branch (e.g. ``dict(type='MobileNetV2Pyramid')``, DM-VTON),
+            built twice as ``cloth_backbone`` / ``cond_backbone`` with ``in_channels``
+            = ``cloth_channels`` / ``cond_channels``; it returns the pyramid fine ->
+            coarse and has ``out_channels`` (int) and ``num_levels``. Excludes
+            ``encoder`` and ``fpn``.
 
     Example:
         >>> model = FlowWarpModel(cond_channels=3)
@@ -48,30 +55,47 @@ class FlowWarpModel(nn.Module):
 
     def __init__(self, cond_channels: int, cloth_channels: int = 3,
                  encoder: Optional[dict] = None, fpn: Optional[dict] = None,
-                 warper: Optional[dict] = None) -> None:
+                 warper: Optional[dict] = None, backbone: Optional[dict] = None) -> None:
         super().__init__()
-        # A sub-config without `type` only changes the defaults' arguments.
-        encoder = dict(dict(type='FeatureEncoder'), **(encoder or {}))
-        fpn = dict(dict(type='RefinePyramid'), **(fpn or {}))
         warper = dict(dict(type='AFlowNet'), **(warper or {}))
-        for name, cfg in (('encoder', encoder), ('fpn', fpn)):
-            if 'in_channels' in cfg:
-                raise ValueError(f'{name}.in_channels is derived by FlowWarpModel; set '
-                                 f'cond_channels / cloth_channels / encoder channels instead')
         self.cond_channels = cond_channels
         self.cloth_channels = cloth_channels
-        self.cloth_encoder = MODELS.build(dict(encoder, in_channels=cloth_channels))
-        self.cond_encoder = MODELS.build(dict(encoder, in_channels=cond_channels))
-        encoder_channels = list(self.cloth_encoder.out_channels)
-        self.cloth_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
-        self.cond_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
-        self.num_levels = len(encoder_channels)
+        self.uses_backbone = backbone is not None
+        if self.uses_backbone:
+            if encoder is not None or fpn is not None:
+                raise ValueError('give either backbone or encoder + fpn, not both')
+            if 'in_channels' in backbone:
+                raise ValueError('backbone.in_channels is derived by FlowWarpModel; set '
+                                 'cond_channels / cloth_channels instead')
+            self.cloth_backbone = MODELS.build(dict(backbone, in_channels=cloth_channels))
+            self.cond_backbone = MODELS.build(dict(backbone, in_channels=cond_channels))
+            self.num_levels = self.cloth_backbone.num_levels
+            pyramid_channels = self.cloth_backbone.out_channels
+        else:
+            self._build_encoders_and_fpns(encoder, fpn)
+            pyramid_channels = self.cloth_fpn.out_channels
         warper.setdefault('num_levels', self.num_levels)
-        warper.setdefault('in_channels', self.cloth_fpn.out_channels)
+        warper.setdefault('in_channels', pyramid_channels)
         if warper['num_levels'] != self.num_levels:
             raise ValueError(f'warper.num_levels={warper["num_levels"]} does not match the '
                              f'{self.num_levels} encoder levels')
         self.warper = MODELS.build(warper)
+
+    def _build_encoders_and_fpns(self, encoder: Optional[dict], fpn: Optional[dict]) -> None:
+        """``cloth_encoder``, ``cond_encoder``, ``cloth_fpn``, ``cond_fpn`` (PF-AFN)."""
+        # A sub-config without `type` only changes the defaults' arguments.
+        encoder = dict(dict(type='FeatureEncoder'), **(encoder or {}))
+        fpn = dict(dict(type='RefinePyramid'), **(fpn or {}))
+        for name, cfg in (('encoder', encoder), ('fpn', fpn)):
+            if 'in_channels' in cfg:
+                raise ValueError(f'{name}.in_channels is derived by FlowWarpModel; set '
+                                 f'cond_channels / cloth_channels / encoder channels instead')
+        self.cloth_encoder = MODELS.build(dict(encoder, in_channels=self.cloth_channels))
+        self.cond_encoder = MODELS.build(dict(encoder, in_channels=self.cond_channels))
+        encoder_channels = list(self.cloth_encoder.out_channels)
+        self.cloth_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
+        self.cond_fpn = MODELS.build(dict(fpn, in_channels=encoder_channels))
+        self.num_levels = len(encoder_channels)
 
     @property
     def size_divisor(self) -> int:
@@ -126,11 +150,15 @@ class FlowWarpModel(nn.Module):
     def encode_cloth(self, cloth: Tensor) -> List[Tensor]:
         """Cloth branch: ``(N, 3, H, W)`` masked cloth -> FPN pyramid, fine -> coarse,
         ``(N, C, H / 2 ** (l + 1), W / 2 ** (l + 1))`` for level ``l``."""
+        if self.uses_backbone:
+            return list(self.cloth_backbone(cloth))
         return list(self.cloth_fpn(self.cloth_encoder(cloth)))
 
     def encode_cond(self, cond: Tensor) -> List[Tensor]:
         """Condition branch: ``(N, cond_channels, H, W)`` -> FPN pyramid (as
         :meth:`encode_cloth`)."""
+        if self.uses_backbone:
+            return list(self.cond_backbone(cond))
         return list(self.cond_fpn(self.cond_encoder(cond)))
 
     def warp_pyramids(self, cloth: Tensor, cloth_mask: Tensor, cloth_pyramid: Sequence[Tensor],
@@ -143,7 +171,10 @@ class FlowWarpModel(nn.Module):
             cloth_pyramid, cond_pyramid (Sequence[Tensor]): from :meth:`encode_cloth` /
                 :meth:`encode_cond`.
         """
-        return self.warper(cloth, cloth_mask, cloth_pyramid, cond_pyramid)
+        out = self.warper(cloth, cloth_mask, cloth_pyramid, cond_pyramid)
+        # coarse -> fine like cond_features, whatever the head (garment distillation)
+        out.cloth_features = list(reversed(cloth_pyramid))
+        return out
 
     def final_flow(self, cloth_pyramid: Sequence[Tensor],
                    cond_pyramid: Sequence[Tensor]) -> Tensor:

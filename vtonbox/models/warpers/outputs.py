@@ -1,4 +1,5 @@
 """WarpOutput: the one output contract of every warping head (AFlowNet, TPSWarper)."""
+import dataclasses
 from dataclasses import dataclass, fields
 from typing import Callable, List, Optional
 
@@ -37,6 +38,10 @@ class WarpOutput:
             TPSWarper: empty).
         cond_features (list[Tensor]): ``(N, C, h, w)`` condition FPN features, coarse ->
             fine (targets of feature distillation).
+        cloth_features (list[Tensor]): ``(N, C, h, w)`` cloth (garment) pyramid the flow
+            was estimated from, coarse -> fine, as ``cond_features`` (targets of DM-VTON's
+            garment-side distillation); filled by ``FlowWarpModel``, empty when a warping
+            head is called on its own.
     """
 
     warped_cloth: Tensor
@@ -48,6 +53,7 @@ class WarpOutput:
     level_flow_diffs: List[Tensor]
     deltas: List[Tensor]
     cond_features: List[Tensor]
+    cloth_features: List[Tensor] = dataclasses.field(default_factory=list)
 
     @property
     def num_levels(self) -> int:
