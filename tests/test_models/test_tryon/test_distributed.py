@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
-
 from tests.helpers.stage_configs import stage_config
 
 STAGES = ('pbafn_warp', 'pbafn_tryon', 'pfafn_warp', 'pfafn_student')
