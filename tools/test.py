@@ -21,7 +21,7 @@ from vtonbox.engine.evaluate import (
     prepare_test_config,
 )
 from vtonbox.engine.launch import LAUNCHERS, default_work_dir, setup_launcher, teardown_launcher
-from vtonbox.evaluation.inception_plan import parse_required_metrics
+from vtonbox.evaluation.inception_plan import WEIGHTS_METRIC_NAMES, parse_required_metrics
 from vtonbox.utils import register_all_modules
 from vtonbox.utils.cli import CfgOptionsAction, run_tool
 
@@ -38,8 +38,8 @@ def parse_args(argv=None):
     parser.add_argument('--protocols', nargs='+', choices=list(PROTOCOLS),
                         default=list(PROTOCOLS), help='which protocols to run (default: both)')
     parser.add_argument('--require', action='append', default=[], metavar='METRIC',
-                        help='fail at start unless METRIC can be computed (fid, kid; repeat '
-                        'or comma-separate); without it FID/KID lacking their Inception '
+                        help='fail at start unless METRIC can be computed (fid, kid, lpips; '
+                        'repeat or comma-separate); without it FID/KID/LPIPS lacking their '
                         'weights are skipped with a warning')
     parser.add_argument('--cfg-options', nargs='+', action=CfgOptionsAction,
                         help='override config entries, e.g. test_dataloader.batch_size=2')
@@ -54,7 +54,7 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
     # Everything that needs no model: config, metrics that can run, checkpoint file.
-    required = parse_required_metrics(args.require)
+    required = parse_required_metrics(args.require, WEIGHTS_METRIC_NAMES)
     cfg = load_test_config(args.config, args.cfg_options)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or default_work_dir(args.config)
     prepare_test_config(cfg, args.show_dir, args.save_strip)

@@ -206,8 +206,8 @@ def test_require_kid_not_in_the_run(tool, tiny_config, tmp_path, capsys):
 def test_unknown_required_metric(tool, tiny_config, tmp_path, capsys):
     code, err = _run(tool, [tiny_config, tmp_path / 'm.pth', '--require', 'fid,ssim'], capsys)
     assert code == 2 and 'Traceback' not in err
-    assert err == ("error: unknown metric 'ssim' in --require: choose from fid, kid (the "
-                   'metrics that need weights)\n')
+    assert err == ("error: unknown metric 'ssim' in --require: choose from fid, kid, lpips "
+                   '(the metrics that need weights)\n')
 
 
 def test_missing_config(tool, tmp_path, capsys):
