@@ -12,6 +12,7 @@ The graph takes ``person``, ``cloth`` (N, 3, H, W) in [-1, 1] and ``cloth_mask``
 GridSample). The correlation is exported as the plain 49-shift formula.
 """
 import argparse
+import os
 import os.path as osp
 import sys
 
@@ -55,8 +56,11 @@ def main(argv=None):
     if checkpoint is not None:
         load_checkpoint_file(checkpoint)  # missing / empty / corrupt: before building
     out_dir = osp.dirname(osp.abspath(args.out))
-    if not osp.isdir(out_dir):
-        raise UserError('output folder not found', out_dir, 'create it or pass another --out')
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as error:
+        raise UserError(f'cannot create the output folder ({error.strerror})', out_dir,
+                        'pass another --out') from None
     model, _ = load_tryon_model(args.config, checkpoint)
     export_tryon_onnx(model, args.out, args.height, args.width, args.batch_size,
                       args.dynamic_batch, args.opset)
