@@ -1,9 +1,16 @@
+import os.path as osp
+
 import pytest
 import torch
+from mmengine.config import Config
 
+from tests.conftest import REPO_ROOT
 from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.engine.benchmark import ReferenceTryOn, random_tryon_inputs, use_shift_correlation
 from vtonbox.models.ops.correlation import Correlation, local_correlation, shift_correlation
+from vtonbox.registry import MODELS
+from vtonbox.utils import register_all_modules
+from vtonbox.utils.model_loading import offline_model_config
 
 
 @pytest.mark.parametrize('shape,disp', [((2, 5, 6, 7), 3), ((1, 3, 2, 2), 3), ((1, 2, 4, 5), 1)])
@@ -51,3 +58,17 @@ def test_reference_needs_a_flow_model():
     with pytest.raises(TypeError, match='tensor_forward'):
         ReferenceTryOn(torch.nn.Linear(2, 2))
     assert use_shift_correlation(torch.nn.Linear(2, 2)) == 0
+
+
+def test_a_model_without_correlation_is_its_own_reference():
+    """FS-VTON's style flow has no correlation: the reference is the model as built."""
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'synthetic', 'fsvton_student.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(offline_model_config(cfg.model)).eval()
+    reference = ReferenceTryOn(model)
+    assert reference.num_shift_correlations == 0
+    inputs = random_tryon_inputs(1, 64, 64)
+    with torch.no_grad():
+        out = reference(inputs['person'], inputs['cloth'], inputs['cloth_mask'])
+        torch.testing.assert_close(out, model.tensor_forward(inputs), atol=0, rtol=0)

@@ -4,7 +4,8 @@ It is the PF-AFN inference graph as the upstream test script runs it: the model 
 built (BatchNorms unfolded, NCHW, fp32, the full warp output assembled), with the
 correlation written as the plain 49-shift formula (``Correlation(implementation=
 'shift')``) instead of vtonbox's batched-GEMM version. Same weights as the model it is
-built from.
+built from. A model without a correlation (FS-VTON's style flow, ClothFlow) is its
+reference as built: the reference then measures the fast graph against the plain model.
 """
 import copy
 
@@ -29,7 +30,7 @@ def use_shift_correlation(module: nn.Module) -> int:
 
 class ReferenceTryOn(nn.Module):
     """``(person, cloth, cloth_mask) -> try-on`` through the unmodified model graph with
-    the 49-shift correlation.
+    the 49-shift correlation (when the model has one).
 
     Args:
         model (nn.Module): a try-on model with ``tensor_forward(inputs)`` (deep-copied,
@@ -41,9 +42,8 @@ class ReferenceTryOn(nn.Module):
         if not callable(getattr(model, 'tensor_forward', None)):
             raise TypeError(f'{type(model).__name__} has no tensor_forward(inputs)')
         self.model = copy.deepcopy(model).eval()
-        if use_shift_correlation(self.model) == 0:
-            raise ValueError(f'{type(model).__name__} has no Correlation module: the '
-                             'reference graph is defined for flow-based (AFlowNet) models')
+        #: How many correlations were switched to the formula (0: the model as built).
+        self.num_shift_correlations = use_shift_correlation(self.model)
 
     def forward(self, person: Tensor, cloth: Tensor, cloth_mask: Tensor) -> Tensor:
         """Same contract as :class:`vtonbox.models.fuse.FastParserFreeTryOn`."""
