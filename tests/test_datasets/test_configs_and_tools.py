@@ -27,7 +27,7 @@ def _load_tool(*parts):
 def test_config_dataloaders_build(synthetic_root, name, size):
     cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
     assert cfg.img_size == size
-    assert cfg.train_dataloader.collate_fn == dict(type='pseudo_collate')
+    assert cfg.train_dataloader.collate_fn == dict(type='tryon_collate')
     assert cfg.train_dataloader.sampler == dict(type='DefaultSampler', shuffle=True)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         ds_cfg = cfg[key].dataset
@@ -40,8 +40,10 @@ def test_config_dataloaders_build(synthetic_root, name, size):
         assert item['inputs']['person'].shape == (3, *size)
         assert item['inputs']['person'].dtype == torch.uint8
         if key == 'train_dataloader':
-            assert item['inputs']['pose'].shape == (18, *size)
-            assert item['inputs']['densepose_onehot'].shape == (25, *size)
+            # pose map and DensePose one-hot are built on the device by the preprocessor
+            assert item['inputs']['pose_keypoints'].shape == (18, 3)
+            assert item['inputs']['densepose'].shape[-2:] == size
+            assert 'deferred_inputs' in item['data_samples'].metainfo
             assert 'cloth_mask_unpaired' in item['inputs']
         else:
             assert ('gt_person' in item['data_samples']) == (key == 'val_dataloader')

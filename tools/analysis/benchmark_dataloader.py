@@ -9,9 +9,10 @@ Example::
     python tools/analysis/benchmark_dataloader.py /tmp/syn --num-workers 2 --iters 40
 
 The pose maps, region masks and DensePose one-hots of the configs are built by the data
-preprocessor (``defer=True``); ``--worker-maps`` builds them in the workers instead (the
-pipeline before issue 18), and ``--preprocess DEVICE`` also times the data preprocessor
-on each batch (where the deferred maps are made), as a training step would.
+preprocessor (``defer=True``) and the batch is stacked in the workers (``tryon_collate``);
+``--worker-maps`` builds the maps in the workers and collates with ``pseudo_collate``
+instead (the configs before issue 18), and ``--preprocess DEVICE`` also times the data
+preprocessor on each batch (where the deferred maps are made), as a training step would.
 """
 import argparse
 import os.path as osp
@@ -45,7 +46,8 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='worker seed')
     parser.add_argument('--worker-maps', action='store_true',
                         help='build pose maps / region masks / one-hots in the workers '
-                        '(defer=False), for comparison')
+                        '(defer=False) and collate with pseudo_collate: the pipeline before '
+                        'issue 18, for comparison')
     parser.add_argument('--preprocess', metavar='DEVICE', default=None,
                         help="also run TryOnDataPreprocessor on each batch on DEVICE "
                         "('cpu', 'cuda')")
@@ -69,6 +71,7 @@ def build_loader(args):
     loader_cfg = cfg.train_dataloader
     if args.worker_maps:
         loader_cfg.dataset.pipeline = set_deferred(loader_cfg.dataset.pipeline, False)
+        loader_cfg.collate_fn = dict(type='pseudo_collate')
     dataset = DATASETS.build(loader_cfg.dataset)
     batch_size = args.batch_size or loader_cfg.batch_size
     init_fn = partial(worker_init_fn, num_workers=args.num_workers, rank=0, seed=args.seed)

@@ -152,7 +152,18 @@ def load_config(config: ConfigLike, cfg_options: Optional[dict] = None,
         raise TypeError(f'config must be a file path, a Config or a dict, got '
                         f'{type(config).__name__}')
     _merge_options(cfg, cfg_options or {}, name)
+    no_persistent_workers_without_workers(cfg)
     return cfg
+
+
+def no_persistent_workers_without_workers(cfg: Config) -> None:
+    """``persistent_workers=False`` on every ``*_dataloader`` with ``num_workers=0``
+    (PyTorch refuses the combination), so ``--cfg-options X.num_workers=0`` just works."""
+    for key in list(cfg.keys()):
+        loader = cfg.get(key)
+        if key.endswith('_dataloader') and isinstance(loader, dict) and \
+                loader.get('num_workers', 1) == 0 and loader.get('persistent_workers'):
+            loader['persistent_workers'] = False
 
 
 # ------------------------------------------------------------------ offline model configs
