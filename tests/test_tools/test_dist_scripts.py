@@ -16,6 +16,7 @@ from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
 TOY_CONFIG = osp.join(TOY_DIR, 'toy_config.py')
 TRAIN_SH = osp.join(REPO_ROOT, 'tools', 'dist_train.sh')
 TEST_SH = osp.join(REPO_ROOT, 'tools', 'dist_test.sh')
+CHECKS_SH = osp.join(REPO_ROOT, 'tools', 'dist_checks.sh')
 DIST_ENV = ('NNODES', 'NODE_RANK', 'PORT', 'MASTER_ADDR')
 
 
@@ -140,11 +141,12 @@ def test_python_not_found():
 
 
 def fake_repo_with_venv_python(tmp_path):
-    """A copy of the two scripts in a repository whose .venv/bin/python runs the scripts'
-    checks (read from stdin, ``-``) with the real python and only records other calls."""
+    """A copy of the two scripts (and their shared checks) in a repository whose
+    .venv/bin/python runs the scripts' checks (read from stdin, ``-``) with the real
+    python and only records other calls."""
     repo = tmp_path / 'repo'
     (repo / 'tools').mkdir(parents=True)
-    for script in (TRAIN_SH, TEST_SH):
+    for script in (TRAIN_SH, TEST_SH, CHECKS_SH):
         shutil.copy(script, repo / 'tools')
     python = repo / '.venv' / 'bin' / 'python'
     python.parent.mkdir(parents=True)

@@ -7,9 +7,11 @@ import os.path as osp
 import subprocess
 import sys
 import zipfile
+from collections import OrderedDict
 
 import pytest
 import torch
+from mmengine.logging import MMLogger
 
 import vtonbox  # noqa: F401  (registers the safe checkpoint globals)
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
@@ -88,6 +90,9 @@ def train_error(train_tool, capsys, monkeypatch):
     for name in TORCHRUN_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.syspath_prepend(TOY_DIR)  # the toy config's custom_imports
+    # A fresh process has no loggers yet; earlier in-process tests leave MMLogger
+    # instances whose handlers write to streams captured (and closed) by those tests.
+    monkeypatch.setattr(MMLogger, '_instance_dict', OrderedDict())
 
     def call(*argv):
         capsys.readouterr()
