@@ -14,16 +14,11 @@ from typing import Sequence
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 from mmengine.runner import Runner
 
 from vtonbox.registry import HOOKS
 from vtonbox.utils.state_dict import bare_named_parameters
-
-
-def _unwrap(model):
-    return model.module if is_model_wrapper(model) else model
 
 
 @HOOKS.register_module()
