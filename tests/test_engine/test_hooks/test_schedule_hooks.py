@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 from torch import nn
 
 from vtonbox.engine.hooks import LossWeightSwitchHook, TrainableScheduleHook
+from vtonbox.utils.checkpoint import load_checkpoint_file
 
 
 class Toy(nn.Module):
@@ -239,7 +240,7 @@ def test_runner_resumed_after_the_switch_has_the_saved_state(trained, checkpoint
                                                              tmp_path):
     reset, work_dir, _ = trained
     path = str(work_dir / checkpoint)
-    saved = torch.load(path, map_location='cpu', weights_only=False)['optimizer']['state']
+    saved = load_checkpoint_file(path)['optimizer']['state']  # weights only, allow-listed
     assert saved  # the switch epoch has trained
     runner, probe = make_runner(tmp_path, reset, resume_from=path)
     runner.train()
