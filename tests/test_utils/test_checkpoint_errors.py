@@ -85,3 +85,25 @@ def test_good_checkpoint_loads(tmp_path):
     path = tmp_path / 'good.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(2))), path)
     assert torch.equal(load_checkpoint_file(str(path))['state_dict']['w'], torch.ones(2))
+
+
+def test_cheap_check_reads_no_pickle(tmp_path, monkeypatch):
+    """``check_checkpoint_file`` names missing, empty and zip-but-not-torch files without
+    unpickling; a good file passes without ``torch.load``."""
+    import zipfile
+
+    from vtonbox.utils import checkpoint as checkpoint_module
+    from vtonbox.utils.checkpoint import check_checkpoint_file
+    with pytest.raises(CheckpointError, match='checkpoint not found'):
+        check_checkpoint_file(str(tmp_path / 'absent.pth'), made_by='make it')
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    with pytest.raises(CheckpointError, match='empty file'):
+        check_checkpoint_file(str(tmp_path / 'empty.pth'))
+    with zipfile.ZipFile(tmp_path / 'other.pth', 'w') as archive:
+        archive.writestr('notes.txt', 'hello')
+    with pytest.raises(CheckpointError, match='without data.pkl'):
+        check_checkpoint_file(str(tmp_path / 'other.pth'))
+    good = tmp_path / 'good.pth'
+    torch.save({'state_dict': {'w': torch.zeros(2)}}, good)
+    monkeypatch.setattr(checkpoint_module.torch, 'load', None)  # must not be called
+    check_checkpoint_file(str(good))

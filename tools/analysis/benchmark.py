@@ -40,7 +40,7 @@ from vtonbox.engine.benchmark import (
 from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
 from vtonbox.engine.launch import load_config
 from vtonbox.utils import register_all_modules
-from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.checkpoint import check_checkpoint_file
 from vtonbox.utils.cli import UserError, check_device, require_dir, require_file, run_tool
 
 
@@ -87,7 +87,7 @@ def check_inputs(args) -> None:
     """Every file, folder and the device, before a model is built."""
     check_device(args.device)
     if args.checkpoint:
-        load_checkpoint_file(args.checkpoint)  # missing, empty, truncated, unsafe
+        check_checkpoint_file(args.checkpoint)  # missing, empty, truncated: before building
     if args.onnx:
         require_file(args.onnx, 'ONNX model', 'export one with tools/deploy/export_onnx.py')
     if args.data_root:

@@ -11,7 +11,7 @@ import sys
 from mmengine.runner import Runner
 
 from vtonbox.evaluation.warp_quality import evaluate_warp_quality
-from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.checkpoint import check_checkpoint_file
 from vtonbox.utils.cli import CfgOptionsAction, UserError, run_tool
 from vtonbox.utils.model_loading import build_inference_model, load_config
 
@@ -34,7 +34,7 @@ def main(argv=None):
         loaders = ', '.join(k for k in cfg.keys() if k.endswith('_dataloader')) or 'none'
         raise UserError(f'config has no dataloader {key or DEFAULT_DATALOADER!r}',
                         args.config, f'pass --dataloader KEY (the config has: {loaders})')
-    load_checkpoint_file(args.checkpoint)  # missing / unloadable: before building
+    check_checkpoint_file(args.checkpoint)  # missing / empty / corrupt: before building
     model = build_inference_model(cfg, args.checkpoint, config_name=args.config)
     dataloader_cfg = dict(cfg[key])
     dataloader_cfg.pop('_delete_', None)

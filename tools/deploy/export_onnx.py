@@ -24,7 +24,7 @@ from vtonbox.deploy import (
     max_abs_diff_vs_pytorch,
 )
 from vtonbox.engine.benchmark import random_tryon_inputs
-from vtonbox.utils.checkpoint import load_checkpoint_file
+from vtonbox.utils.checkpoint import check_checkpoint_file
 from vtonbox.utils.cli import UserError, require_file, run_tool
 
 #: Largest |ONNX Runtime - PyTorch| accepted on [-1, 1] images.
@@ -54,7 +54,7 @@ def main(argv=None):
     require_file(args.config, 'config file', 'configs are listed in configs/')
     checkpoint = None if args.checkpoint in (None, 'random') else args.checkpoint
     if checkpoint is not None:
-        load_checkpoint_file(checkpoint)  # missing / empty / corrupt: before building
+        check_checkpoint_file(checkpoint)  # missing / empty / corrupt: before building
     out_dir = osp.dirname(osp.abspath(args.out))
     try:
         os.makedirs(out_dir, exist_ok=True)

@@ -14,7 +14,6 @@ FID/KID (and LPIPS) whose weights are absent are skipped (or, when required, fai
 missing, empty or corrupt checkpoint is reported before anything is built.
 """
 import os.path as osp
-import zipfile
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -37,7 +36,7 @@ from vtonbox.evaluation.record import (
     write_record,
 )
 from vtonbox.registry import METRICS
-from vtonbox.utils.checkpoint import CheckpointError, load_checkpoint_file
+from vtonbox.utils.checkpoint import check_checkpoint_file as check_checkpoint_header
 from vtonbox.utils.cli import UserError
 from vtonbox.utils.model_loading import load_weights_strictly, offline_model_config
 
@@ -77,28 +76,9 @@ def load_test_config(config: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def check_checkpoint_file(path: str) -> None:
-    """Cheap checks of a checkpoint before the model is built (nothing is unpickled).
-
-    A missing or empty file, and a file that is neither a complete PyTorch zip archive
-    nor a legacy checkpoint, fail here; key mismatches are found when loading.
-
-    Raises:
-        CheckpointError: (a ``UserError``) naming the file and what to do.
-    """
-    if not osp.isfile(path) or osp.getsize(path) == 0:
-        load_checkpoint_file(path, made_by=CHECKPOINT_MADE_BY)  # raises the right error
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError):
-            names = []
-        if not any(name.endswith('data.pkl') for name in names):
-            raise CheckpointError(path, 'not a PyTorch checkpoint (a zip file without data.pkl)')
-        return
-    # Not a zip: a legacy (torch < 1.6) checkpoint or a truncated / foreign file; only a
-    # load tells them apart (and raises the right CheckpointError).
-    load_checkpoint_file(path, made_by=CHECKPOINT_MADE_BY)
+    """The cheap pre-load check of :func:`vtonbox.utils.checkpoint.check_checkpoint_file`,
+    naming the command that writes test checkpoints when the file is missing."""
+    check_checkpoint_header(path, made_by=CHECKPOINT_MADE_BY)
 
 
 def _metric_entries(cfg: Config, key: str) -> Tuple[list, bool]:

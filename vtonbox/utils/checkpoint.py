@@ -14,6 +14,7 @@ class-level and registered at import anyway) and ``getattr`` stays forbidden.
 import os
 import pickle
 import re
+import zipfile
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -114,6 +115,32 @@ def load_checkpoint_file(path: str, made_by: Optional[str] = None) -> object:
         raise CheckpointError(path, 'not a PyTorch checkpoint (truncated or corrupt)') from None
     except Exception:  # any other failure of torch.load is about the file's bytes
         raise CheckpointError(path, 'not a PyTorch checkpoint (truncated or corrupt)') from None
+
+
+def check_checkpoint_file(path: str, made_by: Optional[str] = None) -> None:
+    """Cheap checks of a checkpoint before a model is built (nothing is unpickled), so
+    tools fail early without reading a large file twice.
+
+    A missing or empty file, and a file that is neither a complete PyTorch zip archive
+    nor a legacy checkpoint, fail here; key mismatches are found when loading.
+
+    Raises:
+        CheckpointError: (a ``UserError``) naming the file and what to do.
+    """
+    if not os.path.isfile(path) or os.path.getsize(path) == 0:
+        load_checkpoint_file(path, made_by=made_by)  # raises the right error
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            names = []
+        if not any(name.endswith('data.pkl') for name in names):
+            raise CheckpointError(path, 'not a PyTorch checkpoint (a zip file without data.pkl)')
+        return
+    # Not a zip: a legacy (torch < 1.6) checkpoint or a truncated / foreign file; only a
+    # load tells them apart (and raises the right CheckpointError).
+    load_checkpoint_file(path, made_by=made_by)
 
 
 def strip_wrapper_prefixes(state: Dict[str, torch.Tensor]
