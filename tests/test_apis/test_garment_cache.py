@@ -4,8 +4,8 @@ import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE
 from vtonbox.apis.garment_cache import GarmentCache
-from vtonbox.engine.benchmark import random_tryon_inputs
-from vtonbox.models.fuse import optimize_for_inference
+from vtonbox.benchmark import random_tryon_inputs
+from vtonbox.deploy import optimize_for_inference
 
 
 class CountingFastModel:

@@ -5,6 +5,7 @@ import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE
 from tests.helpers.tiny_model import write_tiny_config
+from vtonbox.benchmark import random_tryon_inputs
 from vtonbox.deploy import (
     OnnxTryOn,
     TryOnExportWrapper,
@@ -12,7 +13,6 @@ from vtonbox.deploy import (
     load_tryon_model,
     max_abs_diff_vs_pytorch,
 )
-from vtonbox.engine.benchmark import random_tryon_inputs
 
 #: Largest |ONNX Runtime - PyTorch| accepted on [-1, 1] images.
 TOLERANCE = 1e-3

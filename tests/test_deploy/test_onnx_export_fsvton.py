@@ -14,13 +14,13 @@ import pytest
 import torch
 
 from tests.conftest import REPO_ROOT
+from vtonbox.benchmark import random_tryon_inputs
 from vtonbox.deploy import (
     OnnxTryOn,
     export_tryon_onnx,
     load_tryon_model,
     max_abs_diff_vs_pytorch,
 )
-from vtonbox.engine.benchmark import random_tryon_inputs
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'deploy', 'export_onnx.py')
 FSVTON = osp.join(REPO_ROOT, 'configs', 'synthetic', 'fsvton_student.py')

@@ -8,15 +8,15 @@ import torch
 from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
 from tests.test_gpu.gpu_helpers import GPU, skip_without_bf16, strict_fp32_cuda
 from vtonbox.apis import TryOnInferencer
-from vtonbox.engine.benchmark import random_tryon_inputs
-from vtonbox.engine.benchmark.accuracy import psnr_db
+from vtonbox.benchmark import random_tryon_inputs
+from vtonbox.benchmark.accuracy import psnr_db
 
 pytestmark = GPU
 
 FP32_ATOL = 1e-4
 #: uint8 outputs: rounding of values that differ by float noise.
 UINT8_MAX_DIFF = 1
-#: What the fast graph promises in low precision (see vtonbox.models.fuse.fast_tryon).
+#: What the fast graph promises in low precision (see vtonbox.deploy.fast_tryon).
 LOW_PRECISION_MIN_PSNR_DB = 35.0
 IMAGE_KEYS = ('tryon', 'warped_cloth', 'warped_mask')
 

@@ -21,7 +21,7 @@ from tests.test_gpu.gpu_helpers import (
     trainable_snapshot,
     use_amp,
 )
-from vtonbox.engine.benchmark import benchmark_model_config
+from vtonbox.benchmark import benchmark_model_config
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules
 

@@ -149,7 +149,7 @@ def test_rows_within_the_budget(monkeypatch):
 
 
 def test_plan_has_every_row_the_docs_list(monkeypatch):
-    from vtonbox.models.fuse import precision as precision_module
+    from vtonbox.deploy import precision as precision_module
     monkeypatch.setattr(precision_module, '_warned', set())  # the dry run checks bf16
     tool = load_tool()
     batches = {stage: 4 for stage in tool.STAGES}

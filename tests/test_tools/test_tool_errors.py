@@ -126,7 +126,7 @@ def test_benchmark_profile_prints_no_kineto_noise(tmp_path):
     profiler_start``, ``ERROR ... gpuGetDeviceCount failed`` without a CUDA driver) must
     not reach the user."""
     code = ('import torch\n'
-            'from vtonbox.engine.benchmark.profiling import module_time_split\n'
+            'from vtonbox.benchmark.profiling import module_time_split\n'
             'net = torch.nn.Sequential(torch.nn.Linear(4, 4))\n'
             "split = module_time_split(lambda: net(torch.ones(1, 4)), net, {'lin': ('0',)})\n"
             "print('total' in split)\n")

@@ -26,8 +26,7 @@ from typing import Optional
 
 import torch
 
-from vtonbox.deploy import load_tryon_model
-from vtonbox.engine.benchmark import (
+from vtonbox.benchmark import (
     GRAPHS,
     InferenceOptions,
     TrainOptions,
@@ -37,7 +36,8 @@ from vtonbox.engine.benchmark import (
     summary_lines,
     write_json,
 )
-from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
+from vtonbox.benchmark.accuracy import synthetic_split_accuracy
+from vtonbox.deploy import load_tryon_model
 from vtonbox.engine.launch import load_config
 from vtonbox.utils import register_all_modules
 from vtonbox.utils.checkpoint import check_checkpoint_file

@@ -6,7 +6,7 @@ as one JSON file and one markdown table (for docs/benchmark.md), named after the
 
 1. ``pytest -m gpu tests/test_gpu`` in a subprocess: pass / fail / skip of every test.
 2. The conv peak of the GPU (``machine_peaks``: the 100 % of ``fraction_of_peak``).
-3. Benchmark rows (``vtonbox.engine.benchmark``, random weights), in order of priority:
+3. Benchmark rows (``vtonbox.benchmark``, random weights), in order of priority:
 
    a. inference (``run_inference_benchmark``) of the fast graph at 256 x 192, batch 1, 8
       and 64, in fp32, fp16 and bf16, channels_last: images/s, latency p50 / p95, peak
@@ -243,7 +243,7 @@ def shrink_for_dry_run(rows: List[Row]) -> List[Row]:
             out.append(row)
             continue
         ran_as = copy.copy(row)
-        from vtonbox.models.fuse import resolve_precision
+        from vtonbox.deploy import resolve_precision
         with warnings.catch_warnings():  # the note says it
             warnings.simplefilter('ignore', RuntimeWarning)
             ran_as.precision = resolve_precision(row.precision, torch.device('cpu'))
@@ -304,8 +304,8 @@ class RowRunner:
 
     def dataset(self, size: Tuple[int, int], batch: int) -> str:
         """A synthetic training set at ``size`` large enough for every stage's rows."""
+        from vtonbox.benchmark.data import samples_needed
         from vtonbox.datasets import make_synthetic_viton
-        from vtonbox.engine.benchmark.data import samples_needed
         steps = self.settings.train_warmup + self.settings.train_iters + 1
         needed = samples_needed(batch, steps)
         root = self.datasets.get(size)
@@ -316,7 +316,7 @@ class RowRunner:
         return root
 
     def run(self, row: Row) -> Dict[str, object]:
-        from vtonbox.engine.benchmark import (
+        from vtonbox.benchmark import (
             InferenceOptions,
             TrainOptions,
             run_inference_benchmark,
@@ -353,7 +353,7 @@ class RowRunner:
 def measure_peaks(settings: Settings, budget: Budget) -> Tuple[Optional[dict], str]:
     """Conv peak GFLOP/s of the device (the 100 % of ``fraction_of_peak``): fp32, bf16,
     fp16 on a GPU; the dry run times a small fp32 convolution once (the code path)."""
-    from vtonbox.engine.benchmark import conv_peak_gflops, machine_peaks
+    from vtonbox.benchmark import conv_peak_gflops, machine_peaks
     if not settings.peak:
         return None, 'not measured'
     if not budget.fits(PEAK_ESTIMATE_S):

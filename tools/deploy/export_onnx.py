@@ -16,6 +16,7 @@ import os
 import os.path as osp
 import sys
 
+from vtonbox.benchmark import random_tryon_inputs
 from vtonbox.deploy import (
     DEFAULT_OPSET,
     OnnxTryOn,
@@ -23,7 +24,6 @@ from vtonbox.deploy import (
     load_tryon_model,
     max_abs_diff_vs_pytorch,
 )
-from vtonbox.engine.benchmark import random_tryon_inputs
 from vtonbox.utils.checkpoint import check_checkpoint_file
 from vtonbox.utils.cli import UserError, require_file, run_tool
 

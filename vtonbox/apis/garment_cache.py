@@ -3,7 +3,7 @@
 When one garment is tried on many people (a shop's product on every model photo), the
 cloth encoder and FPN of the warp model (33 of the 138 GFLOP of a PF-AFN try-on at
 256 x 192) need to run once for that garment, not once per person. The cache keeps the
-:class:`~vtonbox.models.fuse.ClothFeatures` of the last few garments, keyed by
+:class:`~vtonbox.deploy.ClothFeatures` of the last few garments, keyed by
 whatever identifies a garment to the caller (its file path and mask, or the array's
 identity), and encodes only the garments of a batch it has not seen.
 """
@@ -12,7 +12,7 @@ from typing import Hashable, Optional, Sequence
 
 from torch import Tensor
 
-from vtonbox.models.fuse import ClothFeatures, FastParserFreeTryOn
+from vtonbox.deploy import ClothFeatures, FastParserFreeTryOn
 
 #: Garments kept by default (~17 MB each at 256 x 192 in fp32, half that in bf16).
 DEFAULT_CAPACITY = 8

@@ -21,7 +21,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 
 from vtonbox.datasets.readers import MissingDataFileError
-from vtonbox.models.fuse import FastParserFreeTryOn, optimize_for_inference, supports_fast_inference
+from vtonbox.deploy import FastParserFreeTryOn, optimize_for_inference, supports_fast_inference
 from vtonbox.registry import MODELS
 from vtonbox.structures import TryOnDataSample
 from vtonbox.utils import register_all_modules
@@ -60,7 +60,7 @@ class TryOnInferencer:
     The model is built from ``config`` without its training-only parts (teacher, losses)
     and runs at the config size (e.g. 256 x 192) in eval mode under
     ``torch.inference_mode``. For PF-AFN models it runs the fast inference graph
-    (:func:`~vtonbox.models.fuse.optimize_for_inference`: BatchNorms folded, fused
+    (:func:`~vtonbox.deploy.optimize_for_inference`: BatchNorms folded, fused
     upsampling, channels_last; same results within float rounding) and encodes each
     garment once per call however many people it is tried on (:class:`GarmentCache`).
     Photos are read and converted like the dataset does, resized with their aspect

@@ -42,9 +42,9 @@ from tests.helpers import official_fsvton as official
 from tests.helpers import official_pfafn
 from vtonbox.apis import TryOnInferencer
 from vtonbox.apis.inputs import load_mask, load_photo
+from vtonbox.benchmark.accuracy import psnr_db
 from vtonbox.converters.official_weights import build_model_from_config
-from vtonbox.engine.benchmark.accuracy import psnr_db
-from vtonbox.models.fuse import FastParserFreeTryOn
+from vtonbox.deploy import FastParserFreeTryOn
 from vtonbox.models.ops.modulated_conv import ModulatedConv2d
 from vtonbox.utils.files import file_sha256
 

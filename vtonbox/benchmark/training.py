@@ -19,7 +19,7 @@ from mmengine.optim import build_optim_wrapper
 from torch import nn
 
 from vtonbox.datasets import make_synthetic_viton
-from vtonbox.models.fuse import resolve_precision
+from vtonbox.deploy import resolve_precision
 from vtonbox.registry import MODELS
 from vtonbox.utils.model_loading import offline_model_config
 

@@ -7,8 +7,7 @@ from typing import Callable, Dict, Optional, Tuple
 import torch
 from torch import Tensor, nn
 
-from vtonbox.deploy import OnnxTryOn, max_abs_diff_vs_pytorch
-from vtonbox.models.fuse import cpu_bf16_support
+from vtonbox.deploy import OnnxTryOn, cpu_bf16_support, max_abs_diff_vs_pytorch
 
 from .accuracy import compare_outputs
 from .data import random_tryon_inputs

@@ -3,7 +3,7 @@ import psutil
 import pytest
 import torch
 
-from vtonbox.engine.benchmark.timing import (
+from vtonbox.benchmark.timing import (
     load_average,
     peak_memory_mb,
     percentile_of,

@@ -3,14 +3,14 @@ import math
 import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE
-from vtonbox.engine.benchmark import (
+from vtonbox.benchmark import (
     TRYON_MODULE_GROUPS,
     ReferenceTryOn,
     correlation_share_of_warp,
     module_time_split,
     random_tryon_inputs,
 )
-from vtonbox.models.fuse import optimize_for_inference
+from vtonbox.deploy import optimize_for_inference
 
 
 def check_split(split):

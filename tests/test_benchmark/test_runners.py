@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE, write_tiny_student_config
-from vtonbox.engine.benchmark import (
+from vtonbox.benchmark import (
     REQUIRED_KEYS,
     InferenceOptions,
     TrainOptions,
@@ -17,7 +17,7 @@ from vtonbox.engine.benchmark import (
     summary_lines,
     write_json,
 )
-from vtonbox.engine.benchmark.training import optim_wrapper_config
+from vtonbox.benchmark.training import optim_wrapper_config
 from vtonbox.utils import register_all_modules
 
 

@@ -2,9 +2,13 @@ import pytest
 import torch
 from torch import nn
 
-from vtonbox.deploy import randomize_batchnorm_stats
+from vtonbox.deploy import (
+    count_batchnorms,
+    fold_batchnorms,
+    is_foldable_pair,
+    randomize_batchnorm_stats,
+)
 from vtonbox.models.backbones.feature_encoder import FeatureEncoder
-from vtonbox.models.fuse import count_batchnorms, fold_batchnorms, is_foldable_pair
 from vtonbox.models.generators.res_unet import ResUnetGenerator
 
 TOLERANCE = 1e-4

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE
-from vtonbox.engine.benchmark import random_tryon_inputs
-from vtonbox.engine.benchmark.accuracy import psnr_db
-from vtonbox.models.fuse import (
+from vtonbox.benchmark import random_tryon_inputs
+from vtonbox.benchmark.accuracy import psnr_db
+from vtonbox.deploy import (
     ClothFeatures,
     FastParserFreeTryOn,
     count_batchnorms,
@@ -14,7 +14,7 @@ from vtonbox.models.fuse import (
     precision,
     supports_fast_inference,
 )
-from vtonbox.models.fuse.precision import Bf16Support
+from vtonbox.deploy.precision import Bf16Support
 
 FP32_TOLERANCE = 1e-4
 BF16_MIN_PSNR_DB = 35.0

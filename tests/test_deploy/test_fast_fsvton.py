@@ -10,11 +10,11 @@ import torch
 from tests.conftest import REPO_ROOT
 from tests.helpers.tiny_model import garment_photo, person_photo
 from vtonbox.apis import TryOnInferencer
-from vtonbox.deploy import load_tryon_model
-from vtonbox.engine.benchmark import random_tryon_inputs
-from vtonbox.engine.benchmark.accuracy import psnr_db
-from vtonbox.models.fuse import (
+from vtonbox.benchmark import random_tryon_inputs
+from vtonbox.benchmark.accuracy import psnr_db
+from vtonbox.deploy import (
     FastParserFreeTryOn,
+    load_tryon_model,
     optimize_for_inference,
     supports_fast_inference,
 )

@@ -2,7 +2,7 @@ import torch
 from torch import nn
 
 from tests.helpers.tiny_configs import TINY_SIZE
-from vtonbox.engine.benchmark.flops import analytic_correlation, correlation_flops, count_flops
+from vtonbox.benchmark.flops import analytic_correlation, correlation_flops, count_flops
 from vtonbox.models.ops.correlation import Correlation
 
 

@@ -1,7 +1,7 @@
 """The graphs the inference benchmark can time, all called as ``fn(person, cloth,
 cloth_mask) -> try-on``:
 
-* ``fast``: :func:`vtonbox.models.fuse.optimize_for_inference` (BN folding, upsample-conv
+* ``fast``: :func:`vtonbox.deploy.optimize_for_inference` (BN folding, upsample-conv
   fusion, channels_last, bf16 with fp32 islands, cloth-branch reuse, optional compile);
 * ``model``: the model as built (``tensor_forward``), optionally channels_last and under
   plain ``torch.autocast`` (what "naive autocast" means in the docs);
@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple, Optional
 import torch
 from torch import Tensor, nn
 
-from vtonbox.models.fuse import PRECISION_DTYPES, optimize_for_inference, resolve_precision
+from vtonbox.deploy import PRECISION_DTYPES, optimize_for_inference, resolve_precision
 
 from .reference_graph import ReferenceTryOn
 

@@ -6,7 +6,7 @@ from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT
 from tests.helpers.tiny_configs import TINY_SIZE
-from vtonbox.engine.benchmark import ReferenceTryOn, random_tryon_inputs, use_shift_correlation
+from vtonbox.benchmark import ReferenceTryOn, random_tryon_inputs, use_shift_correlation
 from vtonbox.models.ops.correlation import Correlation, local_correlation, shift_correlation
 from vtonbox.registry import MODELS
 from vtonbox.utils import register_all_modules

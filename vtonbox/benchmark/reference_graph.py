@@ -46,6 +46,6 @@ class ReferenceTryOn(nn.Module):
         self.num_shift_correlations = use_shift_correlation(self.model)
 
     def forward(self, person: Tensor, cloth: Tensor, cloth_mask: Tensor) -> Tensor:
-        """Same contract as :class:`vtonbox.models.fuse.FastParserFreeTryOn`."""
+        """Same contract as :class:`vtonbox.deploy.FastParserFreeTryOn`."""
         return self.model.tensor_forward(
             dict(person=person, cloth=cloth, cloth_mask=cloth_mask))

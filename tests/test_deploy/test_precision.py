@@ -3,8 +3,8 @@ import warnings
 import pytest
 import torch
 
-from vtonbox.models.fuse import precision
-from vtonbox.models.fuse.precision import Bf16Support, cpu_bf16_support, cpu_flags
+from vtonbox.deploy import precision
+from vtonbox.deploy.precision import Bf16Support, cpu_bf16_support, cpu_flags
 
 
 @pytest.fixture

@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from tests.helpers.tiny_configs import TINY_SIZE
-from vtonbox.engine.benchmark import build_graph, psnr_db, random_tryon_inputs
-from vtonbox.engine.benchmark.accuracy import synthetic_split_accuracy
-from vtonbox.engine.benchmark.data import resize_pipeline
-from vtonbox.engine.benchmark.peak import conv_peak_gflops
-from vtonbox.models.fuse import FastParserFreeTryOn
+from vtonbox.benchmark import build_graph, psnr_db, random_tryon_inputs
+from vtonbox.benchmark.accuracy import synthetic_split_accuracy
+from vtonbox.benchmark.data import resize_pipeline
+from vtonbox.benchmark.peak import conv_peak_gflops
+from vtonbox.deploy import FastParserFreeTryOn
 
 BF16_MIN_PSNR_DB = 35.0
 

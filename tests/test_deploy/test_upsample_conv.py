@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vtonbox.models.fuse.upsample_conv import (
+from vtonbox.deploy.upsample_conv import (
     UpsampleConv2d,
     fuse_upsample_convs,
     is_nearest_x2,
