@@ -1,6 +1,7 @@
-"""Test-only re-derivation of the official PF-AFN test forward, from the reference.
+"""Test-only re-derivation of the official PF-AFN test forward.
 
-Written from ``/work/shared/docs/pfafn-reference.md`` (sections 2, 4 and 5) as plain
+Written from the facts of the official networks and test script (described in the
+repository's ``docs/advanced_guides/distillation.md`` and ``docs/model_zoo.md``) as plain
 functions over a state dict in the OFFICIAL key layout (``image_features.*``,
 ``aflow_net.netMain.*``, ``model.model.*``); nothing here imports vtonbox, so a parity
 test against vtonbox's modules compares two independent derivations.
@@ -245,7 +246,7 @@ def res_unet_generator(x: Tensor, sd: Dict[str, Tensor]) -> Tensor:
 @torch.no_grad()
 def official_test_forward(warp_sd: Dict[str, Tensor], gen_sd: Dict[str, Tensor],
                           person: Tensor, cloth: Tensor, edge: Tensor) -> Dict[str, Tensor]:
-    """PF-AFN_test/test.py for one batch (reference section 4).
+    """PF-AFN_test/test.py for one batch (the official test forward).
 
     Args:
         person (Tensor): (N, 3, H, W) in [-1, 1].

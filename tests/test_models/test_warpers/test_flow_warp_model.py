@@ -10,7 +10,7 @@ from vtonbox.models.warpers import AFlowNet, FlowWarpModel, TPSWarper, WarpOutpu
 from vtonbox.registry import MODELS
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
-#: Warp-model lines of /work/shared/docs/pfafn-checkpoint-keys.txt (released checkpoint).
+#: Warp-model lines of the released PF-AFN checkpoint's key table (names and shapes).
 KEYS_FILE = osp.join(osp.dirname(__file__), 'fixtures', 'pfafn_warp_keys.txt')
 UPSTREAM_PREFIXES = {
     'image_features.': 'cloth_encoder.', 'cond_features.': 'cond_encoder.',
