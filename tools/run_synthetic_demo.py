@@ -10,7 +10,9 @@
 
 Runs on 2 CPU cores in about 15 minutes. ``--method fsvton`` runs the same pipeline with
 FS-VTON's style-flow head (configs/synthetic/fsvton_*.py), ``--method clothflow`` with
-the ClothFlow ablation head (configs/synthetic/clothflow_*.py); their results get the
+the ClothFlow ablation head (configs/synthetic/clothflow_*.py), ``--method dmvton`` /
+``dmvton_fsvton`` the mobile student taught by the PF-AFN / FS-VTON teacher (the teacher
+stages are shared with those pipelines and skipped when trained); their results get the
 method's name as a suffix (e.g. work_dirs/synthetic/metrics_fsvton.json), PF-AFN's keep
 the plain names.
 """
@@ -39,9 +41,14 @@ METHODS = {
     'fsvton': ('fsvton_teacher_warp', 'fsvton_teacher_tryon', 'fsvton_warp', 'fsvton_student'),
     'clothflow': ('clothflow_teacher_warp', 'clothflow_teacher_tryon', 'clothflow_warp',
                   'clothflow_student'),
+    # the mobile student, taught by the PF-AFN or the FS-VTON teacher (shared stages 1-2)
+    'dmvton': ('pbafn_warp', 'pbafn_tryon', 'dmvton_warp', 'dmvton_student'),
+    'dmvton_fsvton': ('fsvton_teacher_warp', 'fsvton_teacher_tryon', 'dmvton_fsvton_warp',
+                      'dmvton_fsvton_student'),
 }
 DEFAULT_METHOD = 'pfafn'  # `make demo`
-TITLES = {'pfafn': 'PF-AFN', 'fsvton': 'FS-VTON', 'clothflow': 'ClothFlow ablation'}
+TITLES = {'pfafn': 'PF-AFN', 'fsvton': 'FS-VTON', 'clothflow': 'ClothFlow ablation',
+          'dmvton': 'mobile (PF-AFN teacher)', 'dmvton_fsvton': 'mobile (FS-VTON teacher)'}
 #: The four PF-AFN stages, in training order.
 STAGES = METHODS[DEFAULT_METHOD]
 #: Synthetic data of the demo (matches configs/_base_/datasets/synthetic_viton_parts.py).

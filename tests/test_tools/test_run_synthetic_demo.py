@@ -41,6 +41,16 @@ def test_fsvton_method(demo):
     assert 'FS-VTON' in plan.title
 
 
+@pytest.mark.parametrize('method,teacher_method', [('dmvton', 'pfafn'),
+                                                   ('dmvton_fsvton', 'fsvton')])
+def test_mobile_student_shares_the_teacher_stages(demo, method, teacher_method):
+    """The mobile pipelines reuse (and skip when trained) their teacher's stages 1-2."""
+    plan = demo.demo_plan(method)
+    assert plan.stages[:2] == demo.demo_plan(teacher_method).stages[:2]
+    assert plan.metrics == f'work_dirs/synthetic/metrics_{method}.json'
+    assert 'mobile' in plan.title
+
+
 def test_unknown_method_is_refused(demo, capsys):
     with pytest.raises(SystemExit) as error:
         demo.parse_args(['--method', 'afwm'])
@@ -48,10 +58,16 @@ def test_unknown_method_is_refused(demo, capsys):
     assert "invalid choice: 'afwm'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize('method', ['pfafn', 'fsvton', 'clothflow'])
+#: Methods whose student warp (stage 3) trains from scratch: its encoders differ from the
+#: teacher's (the mobile student).
+FROM_SCRATCH_STUDENTS = ('dmvton', 'dmvton_fsvton')
+
+
+@pytest.mark.parametrize('method', ['pfafn', 'fsvton', 'clothflow', *FROM_SCRATCH_STUDENTS])
 def test_stages_chain_through_their_checkpoints(demo, method):
     """Each stage starts from the previous one's final checkpoint (the one the demo
-    checks to skip a stage), stages 3 and 4 are taught by stage 2."""
+    checks to skip a stage; the mobile student warp from scratch), stages 3 and 4 are
+    taught by stage 2."""
     stages = demo.demo_plan(method).stages
     finals = {}
     for index, stage in enumerate(stages):
@@ -59,7 +75,9 @@ def test_stages_chain_through_their_checkpoints(demo, method):
         cfg = Config.fromfile(path)
         finals[stage] = osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
         assert cfg.work_dir == f'work_dirs/synthetic/{stage}'
-        if index:
+        if index == 2 and method in FROM_SCRATCH_STUDENTS:
+            assert not cfg.model.get('init_cfg')
+        elif index:
             assert cfg.model.init_cfg.checkpoint == finals[stages[index - 1]]
         if index >= 2:
             assert cfg.model.teacher.checkpoint == finals[stages[1]]
