@@ -2,13 +2,18 @@
 
     pip install -e .[webui]
     python tools/webui.py --checkpoint pfafn_official.pth [--port 7860] [--device cuda]
+    # several models, chosen on the page (the first is the default)
+    python tools/webui.py --model PF-AFN configs/pfafn_student.py pfafn.pth \
+        --model mobile configs/dmvton_student.py dmvton.pth
 
-Open http://127.0.0.1:7860, upload a person photo and a garment photo (or click an
-example). The try-on is also an HTTP endpoint: ``gradio_client.Client(url).predict(
-person, cloth, None, api_name='/tryon')`` returns mask, warped garment, try-on and notes.
+Open http://127.0.0.1:7860, pick a model, upload a person photo and a garment photo (or
+click an example). The try-on is also an HTTP endpoint: ``gradio_client.Client(url).
+predict(person, cloth, None, MODEL, api_name='/tryon')`` returns mask, warped garment,
+try-on and notes; without MODEL the first model runs.
 
-Files, the port and the options are checked before the model is loaded; a user error
-prints one line ``error: ...`` and exits with code 2. Uploads are limited to
+Files, the port and the options are checked before any model is loaded; a user error
+prints one line ``error: ...`` (naming the model with ``--model``) and exits with
+code 2. Every model is loaded once, at start-up. Uploads are limited to
 ``--max-file-size``, waiting requests to ``--queue-size`` (one runs at a time), and
 the temporary files (uploads, results, examples) live in one folder that is removed
 when the server stops (Ctrl+C or SIGTERM).
@@ -24,6 +29,7 @@ import signal
 import socket
 import sys
 import tempfile
+from typing import List, NamedTuple, Optional, Sequence
 
 from mmengine.config import DictAction
 
@@ -31,14 +37,15 @@ from vtonbox.apis import DEFAULT_CONFIG, TryOnInferencer
 from vtonbox.apis.gradio_app import (
     DEFAULT_QUEUE_SIZE,
     INSTALL_HINT,
+    ServedModel,
     build_tryon_app,
     import_gradio,
-    model_info,
     write_synthetic_examples,
 )
-from vtonbox.apis.model_loading import resolve_config_path
-from vtonbox.utils.cli import UserError, one_line, run_tool
-from vtonbox.utils.state_dict import WeightsMismatchError
+from vtonbox.apis.model_loading import resolve_config_path, setup_errors
+from vtonbox.utils.checkpoint import check_checkpoint_file
+from vtonbox.utils.cli import UserError, one_line, run_tool, user_error_types
+from vtonbox.utils.model_loading import load_config
 
 DEFAULT_PORT = 7860
 #: Largest upload accepted (Gradio's ``max_file_size``); phone photos are 2 to 15 MB.
@@ -70,8 +77,12 @@ def positive_int(text: str) -> int:
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Virtual try-on web demo (Gradio)')
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='model config')
-    parser.add_argument('--checkpoint', required=True, help='model weights')
+    parser.add_argument('--config', help=f'model config (one model; default {DEFAULT_CONFIG})')
+    parser.add_argument('--checkpoint', help='model weights (one model)')
+    parser.add_argument('--model', nargs=3, action='append',
+                        metavar=('NAME', 'CONFIG', 'CHECKPOINT'),
+                        help='a model chosen by NAME on the page (repeatable, instead of '
+                             '--config/--checkpoint; the first is the default)')
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--precision', default='fp32', choices=('fp32', 'bf16', 'fp16'),
                         help='autocast precision (bf16 works on CPU)')
@@ -88,7 +99,7 @@ def parse_args(argv=None):
                         help='an example pair shown on the page (repeatable; default: '
                              'synthetic examples)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
+                        help='override config entries (of every model)')
     parser.add_argument('--debug', action='store_true',
                         help='show the traceback of user errors')
     return parser.parse_args(argv)
@@ -124,13 +135,92 @@ def check_port(host: str, port: int) -> None:
                             'check --host and --port') from None
 
 
-def check_files(args) -> None:
-    """Config, checkpoint and example files exist (before the model is loaded)."""
-    resolve_config_path(args.config)  # InferenceSetupError naming the file
-    if not osp.isfile(args.checkpoint):
-        raise UserError('checkpoint file not found', args.checkpoint,
-                        'pass the model weights with --checkpoint (see '
-                        'docs/user_guides/inference.md)')
+class ModelSpec(NamedTuple):
+    """A model to serve: its name on the page (None: the one model of
+    ``--config/--checkpoint``), config and checkpoint files."""
+    name: Optional[str]
+    config: str
+    checkpoint: str
+
+
+def model_specs(args) -> List[ModelSpec]:
+    """The models of ``--model NAME CONFIG CHECKPOINT ...``, or the one of
+    ``--config/--checkpoint``.
+
+    Raises:
+        UserError: no model, both forms, an empty or repeated name.
+    """
+    if not args.model:
+        if not args.checkpoint:
+            raise UserError('no model given', None,
+                            'pass --checkpoint CKPT [--config CFG], or --model NAME CONFIG '
+                            'CHECKPOINT for each model (see docs/user_guides/inference.md)')
+        return [ModelSpec(None, args.config or DEFAULT_CONFIG, args.checkpoint)]
+    if args.config or args.checkpoint:
+        raise UserError('--model cannot be combined with --config/--checkpoint', None,
+                        'give every model as --model NAME CONFIG CHECKPOINT')
+    specs = []
+    for name, config, checkpoint in args.model:
+        if not name.strip():
+            raise UserError('empty model name', f'--model {name!r} {config} {checkpoint}',
+                            'give each model a name, e.g. --model PF-AFN CONFIG CHECKPOINT')
+        if name in [spec.name for spec in specs]:
+            raise UserError(f'model name {name!r} is given twice', '--model',
+                            'give each model its own name')
+        specs.append(ModelSpec(name, config, checkpoint))
+    return specs
+
+
+@contextlib.contextmanager
+def naming_model(spec: ModelSpec):
+    """User errors about ``spec``'s files (or its loading) start with the model's name
+    when several models are served: ``model 'mobile': checkpoint file not found (x.pth): ...``."""
+    try:
+        yield
+    except user_error_types() as error:
+        if spec.name is None:  # one model: the message as it is (run_tool joins lines)
+            raise
+        message = error.line() if isinstance(error, UserError) else str(error)
+        raise UserError(f'model {spec.name!r}: {one_line(message)}') from None
+
+
+def check_model_files(spec: ModelSpec, cfg_options: Optional[dict] = None) -> None:
+    """The config of one model exists and reads (with ``--cfg-options``), its checkpoint
+    exists and is one (cheap: no model is built, nothing is unpickled from a PyTorch zip
+    archive), so that a broken file of the last model is reported before the first
+    loads."""
+    with naming_model(spec):
+        resolve_config_path(spec.config)  # InferenceSetupError naming the file
+        with setup_errors():
+            load_config(spec.config, cfg_options)
+        if not osp.isfile(spec.checkpoint):
+            where = '--checkpoint' if spec.name is None else f'CHECKPOINT of --model {spec.name}'
+            raise UserError('checkpoint file not found', spec.checkpoint,
+                            f'pass the model weights with {where} (see '
+                            'docs/user_guides/inference.md)')
+        check_checkpoint_file(spec.checkpoint)
+
+
+def load_models(specs: Sequence[ModelSpec], args) -> List[ServedModel]:
+    """Load every model once (in order), each with ``--device``, ``--precision`` and
+    ``--cfg-options``."""
+    served = []
+    for spec in specs:
+        with naming_model(spec):
+            inferencer = TryOnInferencer(spec.config, spec.checkpoint, device=args.device,
+                                         precision=args.precision,
+                                         cfg_options=args.cfg_options)
+        name = spec.name or osp.splitext(osp.basename(spec.config))[0]
+        served.append(ServedModel(name, inferencer, spec.config, spec.checkpoint))
+        print(f'Loaded model {name!r} ({served[-1].num_parameters:,} parameters) from '
+              f'{spec.config}', flush=True)
+    return served
+
+
+def check_files(args, specs: Sequence[ModelSpec]) -> None:
+    """Configs, checkpoints and example files exist (before any model is loaded)."""
+    for spec in specs:
+        check_model_files(spec, args.cfg_options)
     for pair in args.example or ():
         for path in pair:
             if not osp.isfile(path):
@@ -174,24 +264,18 @@ def sigterm_as_interrupt():
 
 def serve(argv) -> int:
     args = parse_args(argv)
+    specs = model_specs(args)
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
     with temporary_folder() as work:
         try:
             import_gradio()
         except ImportError:
             raise UserError('the web demo needs Gradio', None, INSTALL_HINT) from None
-        check_files(args)
+        check_files(args, specs)
         check_port(args.host, args.port)
         examples = args.example or write_synthetic_examples(osp.join(work, 'examples'))
-        try:
-            inferencer = TryOnInferencer(args.config, args.checkpoint, device=args.device,
-                                         precision=args.precision,
-                                         cfg_options=args.cfg_options)
-        except WeightsMismatchError as err:  # several lines: keys that do not fit
-            raise UserError(one_line(str(err))) from None
-        app = build_tryon_app(inferencer, info=model_info(inferencer, args.config,
-                                                          args.checkpoint),
-                              examples=examples, queue_size=args.queue_size)
+        models = load_models(specs, args)
+        app = build_tryon_app(models, examples=examples, queue_size=args.queue_size)
         print(f'Serving the try-on demo on http://{args.host}:{args.port} (Ctrl+C to stop)',
               flush=True)
         with sigterm_as_interrupt():

@@ -1,7 +1,8 @@
 """tools/webui.py: serve on a loopback port and use the page's HTTP API with gradio_client:
-try-on, vtonbox's own messages for bad uploads, warnings, bounded uploads, examples and
-model info on the page, temporary files removed on stop; a busy port or a missing Gradio
-reported as one line before the model loads."""
+try-on, switching between several loaded models, vtonbox's own messages for bad uploads,
+warnings, bounded uploads, examples and the models' table on the page, temporary files
+removed on stop; a busy port, a missing Gradio and bad model arguments or files reported
+as one line before (or while) the models load."""
 import asyncio
 import importlib.util
 import io
@@ -19,11 +20,17 @@ import urllib.request
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from tests.conftest import REPO_ROOT, tool_env
 from tests.helpers.images import write_png_header
-from tests.helpers.tiny_model import garment_photo, person_photo, write_tiny_model
+from tests.helpers.tiny_model import (
+    build_tiny_model,
+    garment_photo,
+    person_photo,
+    write_tiny_model,
+)
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'webui.py')
 #: Seconds to wait for the server to answer (imports of torch + gradio on a shared CPU).
@@ -33,6 +40,12 @@ REQUEST_TIMEOUT = 120
 STOP_TIMEOUT = 30
 #: --max-file-size of the test server, in bytes.
 MAX_FILE_SIZE = 1024 ** 2
+#: The models of the module's server: the tiny PF-AFN (the default, as in the one-model
+#: tests), the synthetic mobile student (another architecture and size) and the tiny
+#: PF-AFN again with other weights (same architecture: garment features of one would fit
+#: the other, so reusing them would go unnoticed but for the outputs).
+MOBILE_CONFIG = osp.join(REPO_ROOT, 'configs', 'synthetic', 'dmvton_student.py')
+MODEL_NAMES = ('PF-AFN', 'mobile (DM-VTON style)', 'PF-AFN seed 1')
 
 
 def load_tool():
@@ -92,10 +105,32 @@ def write_inputs(root) -> None:
     assert (root / 'big_file.png').stat().st_size > MAX_FILE_SIZE
 
 
-def start_server(root, *extra):
-    """Start the tool on a free port with the tiny model; its temporary folder goes
-    under ``root/tmp``. Returns (process, url, log path)."""
+def write_models(root):
+    """The checkpoints of :data:`MODEL_NAMES` under ``root``: {name: (config, checkpoint)}."""
     config, checkpoint = write_tiny_model(root)
+    models = {MODEL_NAMES[0]: (config, checkpoint)}
+    for name, model_config, seed, file_name in ((MODEL_NAMES[1], MOBILE_CONFIG, 3, 'mobile.pth'),
+                                                (MODEL_NAMES[2], config, 1, 'seed1.pth')):
+        path = str(root / file_name)
+        torch.save(dict(state_dict=build_tiny_model(model_config, seed).state_dict()), path)
+        models[name] = (model_config, path)
+    return models
+
+
+def model_args(models):
+    """``--model NAME CONFIG CHECKPOINT`` for each of ``{name: (config, checkpoint)}``."""
+    return [arg for name, files in models.items() for arg in ('--model', name, *files)]
+
+
+def start_server(root, *extra, models=None):
+    """Start the tool on a free port with the tiny model (or ``--model`` of each of
+    ``{name: (config, checkpoint)}``); its temporary folder goes under ``root/tmp``.
+    Returns (process, url, log path)."""
+    if models is None:
+        config, checkpoint = write_tiny_model(root)
+        model_options = ['--config', config, '--checkpoint', checkpoint]
+    else:
+        model_options = model_args(models)
     (root / 'tmp').mkdir(exist_ok=True)
     port = free_port()
     env = tool_env()
@@ -105,9 +140,8 @@ def start_server(root, *extra):
     log_path = root / 'webui.log'
     with open(log_path, 'w') as log:
         proc = subprocess.Popen(
-            [sys.executable, TOOL, '--config', config, '--checkpoint', checkpoint, '--host',
-             '127.0.0.1', '--port', str(port), *extra], cwd=REPO_ROOT, env=env, stdout=log,
-            stderr=subprocess.STDOUT)
+            [sys.executable, TOOL, *model_options, '--host', '127.0.0.1', '--port', str(port),
+             *extra], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/'
     try:
         wait_until_serving(url, proc, log_path)
@@ -125,24 +159,44 @@ def make_client(url, root):
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    """One server for the tests that only talk to it."""
+    """One server, with the models of :data:`MODEL_NAMES`, for the tests that only talk
+    to it."""
     pytest.importorskip('gradio')
     pytest.importorskip('gradio_client')
     root = tmp_path_factory.mktemp('webui')
     write_inputs(root)
-    proc, url, log_path = start_server(root, '--max-file-size', '1mb', '--queue-size', '4')
+    models = write_models(root)
+    proc, url, log_path = start_server(root, '--max-file-size', '1mb', '--queue-size', '4',
+                                       models=models)
     try:
-        yield dict(root=root, url=url, client=make_client(url, root), log=log_path)
+        yield dict(root=root, url=url, client=make_client(url, root), log=log_path,
+                   models=models)
     finally:
         stop(proc)
 
 
-def predict(server, person, cloth='shirt.png', mask=None):
+@pytest.fixture(scope='module')
+def inferencers(server):
+    """The server's models loaded here: {name: TryOnInferencer}."""
+    from vtonbox.apis import TryOnInferencer
+    return {name: TryOnInferencer(*files, device='cpu')
+            for name, files in server['models'].items()}
+
+
+def predict(server, person, cloth='shirt.png', mask=None, *model):
+    """``/tryon`` with person, garment, mask and, when given, the model's name."""
     from gradio_client import handle_file
     root = server['root']
     return server['client'].predict(
         handle_file(str(root / person)), handle_file(str(root / cloth)) if cloth else None,
-        handle_file(str(root / mask)) if mask else None, api_name='/tryon')
+        handle_file(str(root / mask)) if mask else None, *model, api_name='/tryon')
+
+
+def assert_served_equals(paths, expected):
+    """The served (mask, warped, try-on) PNGs hold the Inferencer's result arrays."""
+    for path, key in zip(paths, ('cloth_mask', 'warped_cloth', 'tryon')):
+        served, wanted = np.asarray(Image.open(path)).squeeze(), expected[key].squeeze()
+        assert served.shape == wanted.shape and np.array_equal(served, wanted), key
 
 
 def page_config(server) -> dict:
@@ -150,10 +204,9 @@ def page_config(server) -> dict:
         return json.load(response)
 
 
-def test_serves_tryon_endpoint(server):
-    """The page returns what the Inferencer computes for the same files."""
-    from vtonbox.apis import TryOnInferencer
-
+def test_serves_tryon_endpoint(server, inferencers):
+    """The page returns what the Inferencer computes for the same files; without a
+    model name (as a client of the one-model page calls it) the first model runs."""
     mask_path, warped_path, tryon_path, notes = predict(server, 'person.jpg')
     root = server['root']
     assert Image.open(tryon_path).size == (151, 203)
@@ -161,13 +214,40 @@ def test_serves_tryon_endpoint(server):
     mask = np.asarray(Image.open(mask_path))
     assert mask.shape[:2] == (130, 101) and set(np.unique(mask)) <= {0, 255}
     assert notes == ''
-    inferencer = TryOnInferencer(str(root / 'tiny_pfafn.py'), str(root / 'tiny_pfafn.pth'),
-                                 device='cpu')
-    expected = inferencer(str(root / 'person.jpg'), str(root / 'shirt.png'))[0]
-    for path, key in ((mask_path, 'cloth_mask'), (warped_path, 'warped_cloth'),
-                      (tryon_path, 'tryon')):
-        served, wanted = np.asarray(Image.open(path)).squeeze(), expected[key].squeeze()
-        assert served.shape == wanted.shape and np.array_equal(served, wanted), key
+    expected = inferencers['PF-AFN'](str(root / 'person.jpg'), str(root / 'shirt.png'))[0]
+    assert_served_equals((mask_path, warped_path, tryon_path), expected)
+
+
+def test_default_model_without_mask_and_model_arguments(server, inferencers):
+    from gradio_client import handle_file
+    root = server['root']
+    served = server['client'].predict(handle_file(str(root / 'person.jpg')),
+                                      handle_file(str(root / 'shirt.png')), api_name='/tryon')
+    expected = inferencers['PF-AFN'](str(root / 'person.jpg'), str(root / 'shirt.png'))[0]
+    assert_served_equals(served[:3], expected)
+
+
+def test_switching_models_gives_each_models_output(server, inferencers):
+    """The same garment through every model, the first again at the end: each result is
+    that model's own, so no model reuses another's garment features."""
+    root = server['root']
+    person, cloth = str(root / 'person.jpg'), str(root / 'shirt.png')
+    tryons = []
+    for name in MODEL_NAMES + MODEL_NAMES[:1]:
+        served = predict(server, 'person.jpg', 'shirt.png', None, name)
+        assert_served_equals(served[:3], inferencers[name](person, cloth)[0])
+        tryons.append(np.asarray(Image.open(served[2])))
+    assert not np.array_equal(tryons[0], tryons[1])  # another architecture
+    assert not np.array_equal(tryons[0], tryons[2])  # same architecture, other weights
+    assert np.array_equal(tryons[0], tryons[3])
+
+
+def test_unknown_model_is_a_clear_error(server):
+    with pytest.raises(Exception) as info:
+        predict(server, 'person.jpg', 'shirt.png', None, 'FS-VTON')
+    assert type(info.value).__name__ == 'AppError'
+    assert str(info.value) == ("unknown model 'FS-VTON'; choose one of 'PF-AFN', "
+                               "'mobile (DM-VTON style)', 'PF-AFN seed 1'")
 
 
 def test_missing_garment_upload(server):
@@ -216,14 +296,40 @@ def test_upload_size_is_bounded(server):
     assert response.status_code == 413
 
 
-def test_page_names_the_model(server):
-    texts = [c['props'].get('value') or '' for c in page_config(server)['components']
-             if c.get('type') == 'markdown']
+def table_rows(markdown: str) -> dict:
+    """{model name: its cells} of the models' table."""
+    rows = [line.strip('|').split(' | ') for line in markdown.splitlines()[2:]]
+    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows}
+
+
+def test_page_has_a_model_selector_and_table(server, inferencers):
+    components = page_config(server)['components']
+    (selector,) = [c['props'] for c in components if c.get('type') == 'dropdown']
+    assert selector['label'] == 'Model' and selector['value'] == 'PF-AFN'
+    assert [choice[0] for choice in selector['choices']] == list(MODEL_NAMES)
+    (table,) = [c['props']['value'] for c in components
+                if c.get('type') == 'markdown' and c['props'].get('elem_id') == 'model-info']
+    rows = table_rows(table)
+    assert list(rows) == list(MODEL_NAMES)
+    for name, (config, checkpoint) in server['models'].items():
+        count = sum(p.numel() for p in inferencers[name].model.parameters())
+        size = 'x'.join(map(str, inferencers[name].model_size))
+        assert rows[name][:4] == [f'{count / 1e6:.2f} M ({count:,})',
+                                  f'{size} on cpu (fp32, fast inference graph)',
+                                  f'`{config}`', f'`{checkpoint}`']
+    assert rows['mobile (DM-VTON style)'][1].startswith('128x96')
+
+
+def test_table_shows_the_latency_of_the_last_request(server):
+    """(The model given as a keyword this time.)"""
+    from gradio_client import handle_file
     root = server['root']
-    info = [t for t in texts if t.startswith('**Model:**')]
-    assert info == [f'**Model:** config `{root / "tiny_pfafn.py"}`, weights '
-                    f'`{root / "tiny_pfafn.pth"}`; runs at 96x64 on cpu (fp32, fast '
-                    'inference graph).']
+    server['client'].predict(handle_file(str(root / 'person.jpg')),
+                             handle_file(str(root / 'shirt.png')),
+                             model='mobile (DM-VTON style)', api_name='/tryon')
+    rows = table_rows(server['client'].predict(api_name='/model_table'))
+    latency = rows['mobile (DM-VTON style)'][4]
+    assert re.fullmatch(r'\d+ ms', latency) and int(latency.split()[0]) < REQUEST_TIMEOUT * 1000
 
 
 def test_page_has_synthetic_examples(server):
@@ -239,12 +345,16 @@ def test_page_has_synthetic_examples(server):
 
 
 def test_temporary_files_are_removed_on_stop(tmp_path):
+    """Also: --config/--checkpoint serve one model named after the config file."""
     pytest.importorskip('gradio')
     write_inputs(tmp_path)
     proc, url, log_path = start_server(tmp_path)
     try:
         work = [p for p in os.listdir(tmp_path / 'tmp') if p.startswith('vtonbox-webui-')]
         assert len(work) == 1
+        (selector,) = [c['props'] for c in page_config(dict(url=url))['components']
+                       if c.get('type') == 'dropdown']
+        assert [choice[0] for choice in selector['choices']] == ['tiny_pfafn']
         predict(dict(root=tmp_path, client=make_client(url, tmp_path)), 'person.jpg')
         uploads = [name for _, _, names in os.walk(tmp_path / 'tmp' / work[0])
                    for name in names]
@@ -281,3 +391,123 @@ def test_clear_message_without_gradio(tmp_path, monkeypatch, capsys):
     code = tool.main(['--checkpoint', str(tmp_path / 'unused.pth')])
     err = capsys.readouterr().err
     assert code == 2 and err == 'error: the web demo needs Gradio: pip install -e .[webui]\n'
+
+
+# ----------------------------------------------------------------- model arguments and files
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    """Good files of :data:`MODEL_NAMES`, plus a missing, an empty, a corrupt and an
+    unreadable one: {name: path}."""
+    root = tmp_path_factory.mktemp('webui_models')
+    files = dict(models=write_models(root), missing=str(root / 'missing.pth'),
+                 empty=str(root / 'empty.pth'), corrupt=str(root / 'corrupt.pth'),
+                 bad_config=str(root / 'bad_config.py'))
+    (root / 'empty.pth').write_bytes(b'')
+    (root / 'corrupt.pth').write_bytes(open(files['models']['PF-AFN'][1], 'rb').read()[:300])
+    (root / 'bad_config.py').write_text('model = dict(\n')
+    return files
+
+
+def run_webui(argv, monkeypatch, capsys, loads=False):
+    """``tools/webui.py argv`` in this process on a free port: (exit code, stderr).
+    Unless ``loads``, loading a model fails the test (the error must come first)."""
+    pytest.importorskip('gradio')
+    tool = load_tool()
+    if not loads:
+        def no_model(*args, **kwargs):
+            raise AssertionError('a model was loaded before the error was found')
+
+        monkeypatch.setattr(tool, 'TryOnInferencer', no_model)
+    code = tool.main([*argv, '--port', str(free_port())])
+    return code, capsys.readouterr().err
+
+
+def with_model(models, name, config=None, checkpoint=None):
+    """``--model`` arguments of ``models`` with ``name``'s config or checkpoint replaced."""
+    changed = dict(models)
+    changed[name] = (config or models[name][0], checkpoint or models[name][1])
+    return model_args(changed)
+
+
+def test_missing_config_of_a_model(model_files, monkeypatch, capsys):
+    missing = str(osp.join(osp.dirname(model_files['missing']), 'missing.py'))
+    code, err = run_webui(with_model(model_files['models'], 'PF-AFN seed 1', config=missing),
+                          monkeypatch, capsys)
+    assert code == 2
+    assert err == (f"error: model 'PF-AFN seed 1': config file not found: {missing}; check "
+                   'the path (configs are listed in configs/)\n')
+
+
+def test_broken_config_of_a_model(model_files, monkeypatch, capsys):
+    bad = model_files['bad_config']
+    code, err = run_webui(with_model(model_files['models'], 'mobile (DM-VTON style)',
+                                     config=bad), monkeypatch, capsys)
+    assert code == 2 and err.count('\n') == 1
+    assert err.startswith("error: model 'mobile (DM-VTON style)': ") and bad in err
+
+
+def test_missing_checkpoint_of_a_model(model_files, monkeypatch, capsys):
+    missing = model_files['missing']
+    code, err = run_webui(with_model(model_files['models'], 'PF-AFN seed 1',
+                                     checkpoint=missing), monkeypatch, capsys)
+    assert code == 2
+    assert err == (f"error: model 'PF-AFN seed 1': checkpoint file not found ({missing}): "
+                   'pass the model weights with CHECKPOINT of --model PF-AFN seed 1 (see '
+                   'docs/user_guides/inference.md)\n')
+
+
+@pytest.mark.parametrize('kind, reason', [
+    ('empty', 'checkpoint is an empty file'),
+    ('corrupt', r'not a PyTorch checkpoint \(.*\)'),
+])
+def test_broken_checkpoint_of_a_model(model_files, monkeypatch, capsys, kind, reason):
+    path = model_files[kind]
+    code, err = run_webui(with_model(model_files['models'], 'mobile (DM-VTON style)',
+                                     checkpoint=path), monkeypatch, capsys)
+    assert code == 2 and err.count('\n') == 1
+    assert re.fullmatch(rf"error: model 'mobile \(DM-VTON style\)': {reason} "
+                        rf'\({re.escape(path)}\): .+\n', err), err
+
+
+def test_checkpoint_of_another_config(model_files, monkeypatch, capsys):
+    """Found while loading (the keys do not fit): one line naming the model and file."""
+    models = model_files['models']
+    code, err = run_webui(with_model(models, 'mobile (DM-VTON style)',
+                                     checkpoint=models['PF-AFN'][1]), monkeypatch, capsys,
+                          loads=True)
+    assert code == 2 and err.count('\n') == 1
+    assert err.startswith("error: model 'mobile (DM-VTON style)': ")
+    assert models['PF-AFN'][1] in err and 'missing' in err
+
+
+def test_missing_checkpoint_of_the_one_model_is_reported_as_before(tmp_path, monkeypatch,
+                                                                   capsys):
+    missing = str(tmp_path / 'missing.pth')
+    code, err = run_webui(['--checkpoint', missing], monkeypatch, capsys)
+    assert code == 2
+    assert err == (f'error: checkpoint file not found ({missing}): pass the model weights '
+                   'with --checkpoint (see docs/user_guides/inference.md)\n')
+
+
+def test_model_names_must_be_unique(model_files, monkeypatch, capsys):
+    config, checkpoint = model_files['models']['PF-AFN']
+    code, err = run_webui(['--model', 'A', config, checkpoint, '--model', 'A', config,
+                           checkpoint], monkeypatch, capsys)
+    assert code == 2
+    assert err == ("error: model name 'A' is given twice (--model): give each model its "
+                   'own name\n')
+
+
+@pytest.mark.parametrize('argv, expected', [
+    (['--checkpoint', 'x.pth', '--model', 'A', 'c.py', 'x.pth'],
+     'error: --model cannot be combined with --config/--checkpoint: give every model as '
+     '--model NAME CONFIG CHECKPOINT\n'),
+    ([], 'error: no model given: pass --checkpoint CKPT [--config CFG], or --model NAME '
+         'CONFIG CHECKPOINT for each model (see docs/user_guides/inference.md)\n'),
+    (['--model', ' ', 'c.py', 'x.pth'],
+     "error: empty model name (--model ' ' c.py x.pth): give each model a name, e.g. "
+     '--model PF-AFN CONFIG CHECKPOINT\n'),
+])
+def test_model_arguments(monkeypatch, capsys, argv, expected):
+    code, err = run_webui(argv, monkeypatch, capsys)
+    assert code == 2 and err == expected

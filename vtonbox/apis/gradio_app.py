@@ -1,4 +1,5 @@
-"""The Gradio web demo around a :class:`TryOnInferencer` (``tools/webui.py`` launches it).
+"""The Gradio web demo around one or several :class:`TryOnInferencer` (``tools/webui.py``
+launches it).
 
 Gradio is an optional dependency (``pip install -e .[webui]``); it is imported only
 when the app is built. Uploads reach the Inferencer as the uploaded files, unread by
@@ -8,18 +9,24 @@ unsupported pixel type) gets vtonbox's own message, with the server's temporary 
 replaced by the uploaded file names. Adapted inputs (photo downscaled, far from the
 model's aspect ratio, mask resized) are shown as Gradio warnings and in the *Notes*
 box. The try-on function is named ``tryon``, so its HTTP endpoint is ``/tryon``
-(``gradio_client``: ``client.predict(person, cloth, mask, api_name='/tryon')`` returns
-mask, warped garment, try-on and notes).
+(``gradio_client``: ``client.predict(person, cloth, mask, model, api_name='/tryon')``
+returns mask, warped garment, try-on and notes; ``model`` may be left out: the first
+model).
+
+Several models (:class:`ServedModel`) are loaded once and served side by side: the page
+has a model selector and a table with each model's name, parameter count and the
+latency of its last try-on.
 """
 import os
 import os.path as osp
 import re
 import sys
 import tempfile
+import time
 import traceback
 import warnings
 from functools import partial
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -30,12 +37,14 @@ from .errors import TryOnInputError, TryOnInputWarning
 from .inputs import aspect_label
 from .tryon_inferencer import TryOnInferencer
 
-TITLE = 'vtonbox virtual try-on (PF-AFN)'
+TITLE = 'vtonbox virtual try-on'
 DESCRIPTION = (
     'Upload a photo of a person (front view, upper body, plain background works best, '
     'width:height close to {ratio}) and a product photo of a top on a plain background. The '
-    'garment mask is made automatically unless you upload one (white = garment). The '
-    'model runs at {height}x{width}; results have the size of the person photo.')
+    'garment mask is made automatically unless you upload one (white = garment). {runs}; '
+    'results have the size of the person photo.')
+#: Name of a model given to the app without one (a bare Inferencer).
+DEFAULT_MODEL_NAME = 'model'
 INSTALL_HINT = 'pip install -e .[webui]'
 #: (every, older than) seconds: Gradio deletes the app's temporary files (uploads,
 #: results) every 10 minutes once they are an hour old, and all of them when it stops.
@@ -95,28 +104,105 @@ def upload_path(upload: Upload, role: str) -> Tuple[Optional[str], Optional[str]
     raise TryOnInputError(f'the {role} upload is a {type(upload).__name__}, not a file')
 
 
-def make_tryon_function(inferencer: TryOnInferencer, error_type=RuntimeError,
-                        warning_type: Optional[Callable[[str], object]] = None):
-    """The web demo's callback; bad uploads raise ``error_type`` with the reason.
+class ServedModel:
+    """One model of the web demo: its name on the page, the loaded Inferencer, where it
+    came from and how long its last try-on took.
 
     Args:
-        inferencer (TryOnInferencer): the model.
+        name (str): shown in the model selector; the ``model`` input of ``/tryon``.
+        inferencer (TryOnInferencer): the loaded model (for the callback alone, any
+            callable ``inferencer(person, cloth, mask) -> [result]`` works).
+        config (str, optional): its config file, shown on the page.
+        checkpoint (str, optional): its weights, shown on the page (None: random weights).
+
+    Attributes:
+        num_parameters (int | None): parameters of the model as built (shared ones once,
+            as ``tools/analysis/count_params.py`` counts the inference model); None for
+            a callable without ``model``.
+        last_latency_s (float | None): seconds of the last try-on with this model
+            (reading the photos, the model, the results at the photo's size); None
+            before the first.
+    """
+
+    def __init__(self, name: str, inferencer: TryOnInferencer, config: Optional[str] = None,
+                 checkpoint: Optional[str] = None) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f'a model name must be a non-empty string, got {name!r}')
+        self.name, self.inferencer = name, inferencer
+        self.config, self.checkpoint = config, checkpoint
+        model = getattr(inferencer, 'model', None)
+        self.num_parameters = None if model is None else sum(
+            p.numel() for p in {id(p): p for p in model.parameters()}.values())
+        self.last_latency_s: Optional[float] = None
+
+
+#: What the app serves: one Inferencer, ``{name: Inferencer}``, or ServedModels.
+Models = Union[TryOnInferencer, Mapping[str, TryOnInferencer], Sequence[ServedModel]]
+
+
+def served_models(models: Models) -> Dict[str, ServedModel]:
+    """The app's models by name, in order; the first is the default.
+
+    A bare Inferencer is one model named :data:`DEFAULT_MODEL_NAME`; a mapping gives
+    each Inferencer its key as name.
+
+    Raises:
+        ValueError: no model, or a name used twice.
+    """
+    if isinstance(models, Mapping):
+        items = [ServedModel(name, inferencer) for name, inferencer in models.items()]
+    elif isinstance(models, (list, tuple)):
+        items = list(models)
+    else:
+        items = [ServedModel(DEFAULT_MODEL_NAME, models)]
+    if not items:
+        raise ValueError('the web demo needs at least one model')
+    by_name: Dict[str, ServedModel] = {}
+    for item in items:
+        if not isinstance(item, ServedModel):
+            raise TypeError(f'expected ServedModel items, got a {type(item).__name__}')
+        if item.name in by_name:
+            raise ValueError(f'model name {item.name!r} is used twice; names must be unique')
+        by_name[item.name] = item
+    return by_name
+
+
+def unknown_model_message(name: object, names: Sequence[str]) -> str:
+    return f"unknown model {name!r}; choose one of {', '.join(map(repr, names))}"
+
+
+def make_tryon_function(models: Models, error_type=RuntimeError,
+                        warning_type: Optional[Callable[[str], object]] = None):
+    """The web demo's callback; bad uploads and unknown models raise ``error_type`` with
+    the reason.
+
+    Args:
+        models: one Inferencer, ``{name: Inferencer}`` or a list of
+            :class:`ServedModel` (see :func:`served_models`).
         error_type (callable): makes the exception raised with a message for the page
             (``gradio.Error``).
         warning_type (callable, optional): called with each input warning (e.g.
             ``gradio.Warning``, which shows it on the page).
 
     Returns:
-        callable: ``tryon(person, cloth, cloth_mask=None)`` taking file paths (or
-        Gradio file dicts) and returning (garment mask, warped garment, try-on) as
-        uint8 arrays and the warnings as text (one per line, '' when none).
+        callable: ``tryon(person, cloth, cloth_mask=None, model=None)`` taking file
+        paths (or Gradio file dicts) and a model name (None: the first model), and
+        returning (garment mask, warped garment, try-on) as uint8 arrays and the
+        warnings as text (one per line, '' when none). Each call sets the model's
+        ``last_latency_s``.
     """
+    by_name = served_models(models)
+    default = next(iter(by_name.values()))
 
-    def tryon(person: Upload, cloth: Upload, cloth_mask: Upload = None
+    def tryon(person: Upload, cloth: Upload, cloth_mask: Upload = None,
+              model: Optional[str] = None
               ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-        """Put the garment on the person."""
+        """Put the garment on the person with the chosen model (default: the first)."""
         names: Dict[str, str] = {}
         try:
+            served = default if model is None else by_name.get(model)
+            if served is None:
+                raise TryOnInputError(unknown_model_message(model, list(by_name)))
             paths = []
             for upload, role in ((person, 'person'), (cloth, 'garment'),
                                  (cloth_mask, 'garment mask')):
@@ -128,7 +214,9 @@ def make_tryon_function(inferencer: TryOnInferencer, error_type=RuntimeError,
                 raise TryOnInputError('Upload a person photo and a garment photo.')
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter('always', TryOnInputWarning)
-                result = inferencer(*paths)[0]
+                start = time.perf_counter()
+                result = served.inferencer(*paths)[0]
+                served.last_latency_s = time.perf_counter() - start
         except (DataFileError, TryOnInputError) as err:
             message = clean_message(str(err), names)
             print(f'refused a request: {message}', file=sys.stderr, flush=True)
@@ -152,29 +240,64 @@ def make_tryon_function(inferencer: TryOnInferencer, error_type=RuntimeError,
     return tryon
 
 
-def model_info(inferencer: TryOnInferencer, config: str, checkpoint: Optional[str]) -> str:
-    """One Markdown line saying which config and weights the page runs."""
+def runs_on(inferencer: TryOnInferencer) -> str:
+    """``'256x192 on cpu (fp32, fast inference graph)'``: size, device, precision, graph."""
     height, width = inferencer.model_size
     precision = {None: 'fp32'}.get(inferencer.autocast_dtype,
                                    str(inferencer.autocast_dtype).replace('torch.', ''))
     graph = 'fast inference graph' if inferencer.optimized else 'model as built'
-    weights = f'`{checkpoint}`' if checkpoint else 'none (random weights)'
-    return (f'**Model:** config `{config}`, weights {weights}; runs at {height}x{width} '
-            f'on {inferencer.device} ({precision}, {graph}).')
+    return f'{height}x{width} on {inferencer.device} ({precision}, {graph})'
 
 
-def build_tryon_app(inferencer: TryOnInferencer, title: str = TITLE,
-                    info: Optional[str] = None,
+def _cell(text: str) -> str:
+    return str(text).replace('|', '\\|')
+
+
+def models_table(models: Mapping[str, ServedModel]) -> str:
+    """Markdown table of the served models: name, parameters, size and device, config,
+    weights, and the latency of the last try-on ('not yet' before the first)."""
+    lines = ['| model | parameters | runs at | config | weights | last try-on |',
+             '|---|---|---|---|---|---|']
+    for served in models.values():
+        count = '?' if served.num_parameters is None else \
+            f'{served.num_parameters / 1e6:.2f} M ({served.num_parameters:,})'
+        config = f'`{served.config}`' if served.config else 'given in Python'
+        weights = f'`{served.checkpoint}`' if served.checkpoint else 'none (random weights)'
+        latency = 'not yet' if served.last_latency_s is None else \
+            f'{served.last_latency_s * 1000:.0f} ms'
+        lines.append(f'| {_cell(served.name)} | {count} | {runs_on(served.inferencer)} | '
+                     f'{_cell(config)} | {_cell(weights)} | {latency} |')
+    return '\n'.join(lines)
+
+
+def describe_sizes(models: Mapping[str, ServedModel]) -> str:
+    """The page's description, with the model size(s) and the aspect ratio(s) to use."""
+    sizes = list(dict.fromkeys(m.inferencer.model_size for m in models.values()))
+    ratios = ' or '.join(dict.fromkeys(aspect_label(h, w) for h, w in sizes))
+    if len(sizes) == 1:
+        verb = 'model runs' if len(models) == 1 else 'models run'
+        runs = f'The {verb} at {sizes[0][0]}x{sizes[0][1]}'
+    else:
+        runs = 'Each model runs at its own size (see the table)'
+    return DESCRIPTION.format(ratio=ratios, runs=runs)
+
+
+def build_tryon_app(models: Models, title: str = TITLE,
                     examples: Optional[Sequence[Sequence[Optional[str]]]] = None,
                     queue_size: Optional[int] = DEFAULT_QUEUE_SIZE,
                     delete_cache: Optional[Tuple[int, int]] = DELETE_CACHE):
-    """A ``gradio.Blocks`` app: person + garment (+ mask) in; mask, warped garment,
-    try-on and notes out; endpoint ``/tryon``.
+    """A ``gradio.Blocks`` app: model + person + garment (+ mask) in; mask, warped
+    garment, try-on and notes out; endpoint ``/tryon``.
+
+    The page has a model selector (the first model is the default) and a table of the
+    models (:func:`models_table`), refreshed after each try-on and when the page opens;
+    ``/model_table`` (not listed in the API page) returns it too. All models stay
+    loaded; switching loads nothing.
 
     Args:
-        inferencer (TryOnInferencer): the model.
+        models: one Inferencer, ``{name: Inferencer}`` or a list of
+            :class:`ServedModel` (see :func:`served_models`).
         title (str): page title.
-        info (str, optional): Markdown about the loaded model (:func:`model_info`).
         examples (list, optional): ``[person, garment, mask or None]`` file triples shown
             as clickable examples.
         queue_size (int, optional): requests that may wait (one runs at a time); None:
@@ -183,15 +306,19 @@ def build_tryon_app(inferencer: TryOnInferencer, title: str = TITLE,
             seconds for the temporary files.
     """
     gr = import_gradio()
-    tryon = make_tryon_function(inferencer, partial(gr.Error, print_exception=False),
-                                gr.Warning)
-    height, width = inferencer.model_size
-    description = DESCRIPTION.format(height=height, width=width,
-                                     ratio=aspect_label(height, width))
+    by_name = served_models(models)
+    tryon = make_tryon_function(list(by_name.values()),
+                                partial(gr.Error, print_exception=False), gr.Warning)
+
+    def model_table() -> str:
+        return models_table(by_name)
+
     with gr.Blocks(title=title, delete_cache=delete_cache) as app:
-        gr.Markdown(f'# {title}\n{description}')
-        if info:
-            gr.Markdown(info, elem_id='model-info')
+        gr.Markdown(f'# {title}\n{describe_sizes(by_name)}')
+        names = list(by_name)
+        model_choice = gr.Dropdown(choices=names, value=names[0], label='Model',
+                                   interactive=True)
+        table = gr.Markdown(model_table(), elem_id='model-info')
         with gr.Row():
             person = gr.Image(type='filepath', image_mode=None, label='Person photo')
             cloth = gr.Image(type='filepath', image_mode=None, label='Garment photo')
@@ -207,9 +334,12 @@ def build_tryon_app(inferencer: TryOnInferencer, title: str = TITLE,
             mask_out = gr.Image(type='numpy', format='png', label='Garment mask used')
             warped_out = gr.Image(type='numpy', format='png', label='Warped garment')
             tryon_out = gr.Image(type='numpy', format='png', label='Try-on')
-        button.click(tryon, inputs=[person, cloth, cloth_mask],
+        button.click(tryon, inputs=[person, cloth, cloth_mask, model_choice],
                      outputs=[mask_out, warped_out, tryon_out, notes], api_name='tryon',
-                     preprocess=False, concurrency_limit=1)
+                     preprocess=False, concurrency_limit=1
+                     ).then(model_table, outputs=table, api_name='model_table',
+                            api_visibility='undocumented', queue=False)
+        app.load(model_table, outputs=table, api_visibility='private', queue=False)
     app.queue(max_size=queue_size, default_concurrency_limit=1)
     return app
 
