@@ -1,8 +1,8 @@
 """DM-VTON's MobileNetV2 U-Net try-on generator (7 -> 4 channels).
 
 A MobileNetV2 encoder (strides 2 .. 32, then a 1x1 conv to 512) and a decoder of
-transposed convs and inverted residuals on the concatenated skips. Its raw output
-(render 3 + mask logit 1) is composed by :func:`compose_tryon` like the Res-UNet's.
+transposed convs and inverted residuals on ``[skip, upsampled]`` concatenations. Its raw
+output (render 3 + mask logit 1) is composed by :func:`compose_tryon` like the Res-UNet's.
 Module names equal the official ``MobileNetV2_unet`` keys (``backbone.features.*``,
 ``dconv1..4``, ``invres1..4``, ``conv_last``), so its file loads without renames.
 """
@@ -94,6 +94,7 @@ class MobileUNetGenerator(nn.Module):
         x = skips.pop()  # bottleneck, 1/32
         for i, skip in enumerate(reversed(skips), 1):  # x4, x3, x2, x1
             x = getattr(self, f'dconv{i}')(x)
-            x = getattr(self, f'invres{i}')(torch.cat([x, skip], dim=1))
+            # the skip first, then the upsampled map (the official channel order)
+            x = getattr(self, f'invres{i}')(torch.cat([skip, x], dim=1))
         x = F.interpolate(x, scale_factor=2, mode='nearest')
         return self.conv_last(x)
