@@ -92,15 +92,22 @@ def test_unreadable_checkpoints(model_and_state, tmp_path):
 
 
 def test_devices_and_precisions(monkeypatch):
+    """``parse_device`` is the tools' ``check_device`` with the API's error and the same
+    messages (their cases are in tests/test_utils/test_cli_device.py)."""
     assert parse_device('cpu') == torch.device('cpu')
     for device in ('tpu', 'gpu0', 'cuda:x'):
-        with pytest.raises(InferenceSetupError, match='unknown device'):
+        with pytest.raises(InferenceSetupError, match=f"^unknown device '{device}' "):
             parse_device(device)
-    with pytest.raises(InferenceSetupError, match='unsupported device'):
+    with pytest.raises(InferenceSetupError, match="^unsupported device 'meta' "):
         parse_device('meta')
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    with pytest.raises(InferenceSetupError, match='CUDA is not available'):
+    with pytest.raises(InferenceSetupError) as info:
         parse_device('cuda')
+    assert str(info.value) == 'no CUDA device is available (--device cuda): use --device cpu'
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    with pytest.raises(InferenceSetupError, match=r'^there is no CUDA device 1 \(1 available\)'):
+        parse_device('cuda:1')
     assert check_precision('bf16', torch.device('cpu')) == torch.bfloat16
     assert check_precision('fp32', torch.device('cpu')) is None
     with pytest.raises(InferenceSetupError, match='precision must be one of'):

@@ -211,7 +211,7 @@ def test_unknown_or_unavailable_device(demo, files, capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     code, _, err = run_main(demo, files, capsys, '--person', str(root / 'rgb.png'),
                             '--device', 'cuda')
-    assert code == 2 and 'CUDA is not available' in err
+    assert code == 2 and 'no CUDA device is available (--device cuda)' in err
 
 
 def test_missing_config_and_usage_errors(demo, files, capsys):

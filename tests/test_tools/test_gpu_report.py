@@ -1,6 +1,6 @@
-"""tools/analysis/gpu_report.py: the dry run writes the report's JSON and markdown on the
-CPU; the time budget, the row outcomes and the test-result parsing; user errors."""
-import importlib.util
+"""tools/analysis/gpu_report.py (its logic in vtonbox/benchmark/gpu_report.py and
+gpu_tests.py): the dry run writes the report's JSON and markdown on the CPU; the time
+budget, the row outcomes and the test-result parsing; user errors."""
 import json
 import os.path as osp
 import subprocess
@@ -11,17 +11,12 @@ import time
 import pytest
 
 from tests.conftest import REPO_ROOT, tool_env
+from vtonbox.benchmark import gpu_report
+from vtonbox.benchmark.gpu_tests import run_gpu_tests
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'gpu_report.py')
 ROW_KEYS = ('id', 'planned', 'kind', 'name', 'config', 'size', 'batch_size', 'precision',
             'channels_last', 'compile', 'status', 'note', 'wall_s', 'metrics', 'result')
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('vtonbox_gpu_report_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_report(args, env=None, timeout=300):
@@ -94,8 +89,8 @@ def test_gpu_tests_are_run_and_parsed(tmp_path):
         '''))
     (tmp_path / 'gpu_suite' / 'test_not_gpu.py').write_text(
         'import pytest\n\n@pytest.mark.cpu_only\ndef test_other():\n    pass\n')
-    report = load_tool().run_gpu_tests(120, str(tmp_path), hide_gpus=True,
-                                       paths=[str(tests.parent)])
+    report = run_gpu_tests(120, str(tmp_path), hide_gpus=True,
+                           paths=[str(tests.parent)])
     assert report['summary'] == dict(passed=1, failed=1, error=0, skipped=1), report
     assert not report['timed_out'] and report['returncode'] == 1
     failed = [case for case in report['cases'] if case['outcome'] == 'failed']
@@ -120,7 +115,7 @@ class FakeRunner:
 
 
 def test_rows_within_the_budget(monkeypatch):
-    tool = load_tool()
+    tool = gpu_report
     now = [0.0]
     budget = tool.Budget(100, reserve_s=10, clock=lambda: now[0])
     runner = FakeRunner(tool.Settings(device='cpu'))
@@ -151,7 +146,7 @@ def test_rows_within_the_budget(monkeypatch):
 def test_plan_has_every_row_the_docs_list(monkeypatch):
     from vtonbox.deploy import precision as precision_module
     monkeypatch.setattr(precision_module, '_warned', set())  # the dry run checks bf16
-    tool = load_tool()
+    tool = gpu_report
     batches = {stage: 4 for stage in tool.STAGES}
     rows = tool.plan_rows(tool.STAGES, 'configs/pfafn_student.py', 'configs', batches, False)
     ids = [row.id for row in rows]

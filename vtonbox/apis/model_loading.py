@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from vtonbox.utils import model_loading
-from vtonbox.utils.cli import UserError
+from vtonbox.utils.cli import DEVICE_TYPES, UserError, check_device
 from vtonbox.utils.model_loading import DEFAULT_CONFIG, ConfigError
 from vtonbox.utils.state_dict import WeightsMismatchError
 
@@ -23,7 +23,6 @@ from .errors import CheckpointMismatchError, InferenceSetupError
 __all__ = ['DEFAULT_CONFIG', 'DEVICE_TYPES', 'PRECISIONS', 'setup_errors',
            'resolve_config_path', 'load_weights', 'parse_device', 'check_precision']
 
-DEVICE_TYPES = ('cpu', 'cuda', 'mps')
 PRECISIONS = ('fp32', 'bf16', 'fp16')
 
 
@@ -71,25 +70,14 @@ def load_weights(model: nn.Module, checkpoint: str, config_name: str = 'the conf
 
 
 def parse_device(device: Union[str, torch.device]) -> torch.device:
-    """Check that ``device`` names an available device (``cpu``, ``cuda[:N]``, ``mps``)."""
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError, ValueError):
-        raise InferenceSetupError(f"unknown device {device!r}; use 'cpu', 'cuda' or "
-                                  "'cuda:N'") from None
-    if dev.type not in DEVICE_TYPES:
-        raise InferenceSetupError(f"unsupported device {device!r}; use 'cpu', 'cuda' or "
-                                  "'cuda:N'")
-    if dev.type == 'cuda':
-        if not torch.cuda.is_available():
-            raise InferenceSetupError(f"device {device!r} requested but CUDA is not available "
-                                      "(no GPU, or a CPU-only PyTorch); use --device cpu")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise InferenceSetupError(f'device {device!r} requested but only '
-                                      f'{torch.cuda.device_count()} GPU(s) are visible')
-    if dev.type == 'mps' and not torch.backends.mps.is_available():
-        raise InferenceSetupError(f'device {device!r} requested but MPS is not available')
-    return dev
+    """:func:`vtonbox.utils.cli.check_device` (``cpu``, ``cuda[:N]``, ``mps``, available
+    here) with the API's error.
+
+    Raises:
+        InferenceSetupError: with the message of the command-line tools.
+    """
+    with setup_errors():
+        return check_device(device)
 
 
 def check_precision(precision: str, device: torch.device) -> Optional[torch.dtype]:

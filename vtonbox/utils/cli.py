@@ -164,25 +164,40 @@ def require_dir(path: str, what: str = 'folder', todo: str = 'check the path') -
     return path
 
 
-def check_device(device: str, option: str = '--device'):
-    """``torch.device(device)`` after checking that it exists on this machine.
+#: Device types a try-on model can run on.
+DEVICE_TYPES = ('cpu', 'cuda', 'mps')
+#: What to do about a device name that is not one of :data:`DEVICE_TYPES`.
+_DEVICE_NAMES = "use 'cpu', 'cuda', 'cuda:N' or 'mps'"
+
+
+def check_device(device, option: str = '--device'):
+    """``torch.device(device)`` after checking that it exists on this machine: the one
+    device check of the command-line tools and of the inference API.
+
+    Args:
+        device (str | torch.device): e.g. ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ``'mps'``.
+        option (str): the option it came from, named in the messages.
 
     Raises:
-        UserError: not a device name, CUDA asked for but not available, or no such
-            CUDA device index.
+        UserError: not a device name, not a device type of :data:`DEVICE_TYPES`, CUDA
+            (MPS) asked for but not available, or no such CUDA device index.
     """
     import torch
+    name = str(device)
     try:
         parsed = torch.device(device)
     except (RuntimeError, ValueError, TypeError):
-        raise UserError(f'unknown device {device!r}', option, "use 'cpu' or 'cuda[:N]'") \
-            from None
+        raise UserError(f'unknown device {name!r}', option, _DEVICE_NAMES) from None
+    if parsed.type not in DEVICE_TYPES:
+        raise UserError(f'unsupported device {name!r}', option, _DEVICE_NAMES)
+    given = f'{option} {name}'
     if parsed.type == 'cuda':
         if not torch.cuda.is_available():
-            raise UserError('no CUDA device is available', f'{option} {device}',
-                            f'use {option} cpu')
+            raise UserError('no CUDA device is available', given, f'use {option} cpu')
         count = torch.cuda.device_count()
         if parsed.index is not None and parsed.index >= count:
             raise UserError(f'there is no CUDA device {parsed.index} ({count} available)',
-                            f'{option} {device}', f'use an index below {count}')
+                            given, f'use an index below {count}')
+    if parsed.type == 'mps' and not torch.backends.mps.is_available():
+        raise UserError('MPS is not available', given, f'use {option} cpu')
     return parsed

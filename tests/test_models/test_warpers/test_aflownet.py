@@ -2,24 +2,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.helpers.official_pfafn import apply_offset, correlation
+from tests.helpers.warp_inputs import head_inputs
 from vtonbox.models.ops import identity_grid
 from vtonbox.models.warpers import AFlowNet, WarpOutput
 from vtonbox.registry import MODELS
-
-
-def upstream_apply_offset(offset):
-    sizes = list(offset.size()[2:])
-    grids = reversed(torch.meshgrid([torch.arange(s) for s in sizes], indexing='ij'))
-    grids = [g.float().unsqueeze(0) + offset[:, dim] for dim, g in enumerate(grids)]
-    grids = [g / ((s - 1.0) / 2.0) - 1.0 for g, s in zip(grids, reversed(sizes))]
-    return torch.stack(grids, dim=-1)
-
-
-def upstream_correlation(first, second):
-    height, width = first.shape[-2:]
-    padded = F.pad(second, (3, 3, 3, 3))
-    return torch.stack([(first * padded[:, :, dy:dy + height, dx:dx + width]).mean(1)
-                        for dy in range(7) for dx in range(7)], dim=1)
 
 
 def upstream_forward(net, x, x_edge, x_warps, x_conds):
@@ -41,10 +28,10 @@ def upstream_forward(net, x, x_edge, x_warps, x_conds):
             x_warp_after = sample(x_warp, last_flow.detach().permute(0, 2, 3, 1), 'border')
         else:
             x_warp_after = x_warp
-        corr = F.leaky_relu(upstream_correlation(x_warp_after, x_cond), 0.1)
+        corr = F.leaky_relu(correlation(x_warp_after, x_cond), 0.1)
         flow = net.main_nets[i](corr)
         outs['delta_list'].append(flow)
-        flow = upstream_apply_offset(flow)
+        flow = apply_offset(flow)
         if last_flow is not None:
             flow = sample(last_flow, flow, 'border')
         else:
@@ -53,7 +40,7 @@ def upstream_forward(net, x, x_edge, x_warps, x_conds):
         x_warp = sample(x_warp, flow.permute(0, 2, 3, 1), 'border')
         flow = net.refine_nets[i](torch.cat([x_warp, x_cond], 1))
         outs['delta_list'].append(flow)
-        flow = sample(last_flow, upstream_apply_offset(flow), 'border')
+        flow = sample(last_flow, apply_offset(flow), 'border')
         last_flow = F.interpolate(flow, scale_factor=2, mode='bilinear', align_corners=False)
         outs['last_flow_all'].append(last_flow)
         grid = last_flow.permute(0, 2, 3, 1)
@@ -70,17 +57,6 @@ def upstream_forward(net, x, x_edge, x_warps, x_conds):
     return x_warp, last_flow, outs
 
 
-def make_inputs(channels=8, size=(64, 64), batch=2, seed=0):
-    torch.manual_seed(seed)
-    height, width = size
-    cloth = torch.rand(batch, 3, height, width) * 2 - 1
-    mask = (torch.rand(batch, 1, height, width) > 0.3).float()
-    shapes = [(batch, channels, height >> s, width >> s) for s in range(1, 6)]
-    cloth_pyr = [torch.randn(*s) for s in shapes]
-    cond_pyr = [torch.randn(*s) for s in shapes]
-    return cloth, mask, cloth_pyr, cond_pyr
-
-
 def scale_up_heads(net, factor=20.0):
     """Random heads give tiny offsets; scale the last convs for multi-pixel displacements."""
     with torch.no_grad():
@@ -92,7 +68,7 @@ def test_matches_upstream_forward():
     torch.manual_seed(0)
     net = AFlowNet(num_levels=5, in_channels=8)
     scale_up_heads(net)
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs()
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs()
     out = net(cloth, mask, cloth_pyr, cond_pyr)
     warped, last_flow, ref = upstream_forward(net, cloth, mask, cloth_pyr, cond_pyr)
     # a non-trivial warp: several pixels away from the identity, mostly inside the image
@@ -118,7 +94,7 @@ def test_matches_upstream_forward():
 
 def test_output_contract_shapes_128x96():
     net = MODELS.build(dict(type='AFlowNet', num_levels=5, in_channels=8))
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs(size=(128, 96), batch=1)
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs(size=(128, 96), batch=1)
     out = net(cloth, mask, cloth_pyr, cond_pyr)
     assert isinstance(out, WarpOutput) and out.num_levels == 5
     sizes = [(8, 6), (16, 12), (32, 24), (64, 48), (128, 96)]
@@ -145,9 +121,18 @@ def test_state_dict_has_no_filter_key_and_upstream_indices():
                    for k in keys)
 
 
+def test_key_and_parameter_order_is_upstream():
+    """netMain before netRefine, as in the released files (and in optimizer states, which
+    index parameters by position)."""
+    net = AFlowNet(num_levels=2, in_channels=4)
+    for names in (list(net.state_dict()), [name for name, _ in net.named_parameters()]):
+        heads = [name.split('.')[0] for name in names]
+        assert heads == ['main_nets'] * 16 + ['refine_nets'] * 16
+
+
 def test_bf16_autocast_runs():
     net = AFlowNet(num_levels=5, in_channels=8)
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs(batch=1)
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs(batch=1)
     expected = net(cloth, mask, cloth_pyr, cond_pyr)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         out = net(cloth, mask, [f.bfloat16() for f in cloth_pyr],
@@ -157,6 +142,6 @@ def test_bf16_autocast_runs():
 
 
 def test_wrong_number_of_levels():
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs()
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs()
     with pytest.raises(ValueError, match='expects 4 pyramid levels'):
         AFlowNet(num_levels=4, in_channels=8)(cloth, mask, cloth_pyr, cond_pyr)

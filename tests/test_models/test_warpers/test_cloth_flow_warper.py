@@ -2,26 +2,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.helpers.warp_inputs import feature_pyramids, warp_batch
 from vtonbox.models.warpers import ClothFlowWarper, FlowWarpModel, WarpOutput
 from vtonbox.registry import MODELS
 
 SMALL_WARPER = dict(type='ClothFlowWarper', refine_channels=[8, 8, 8])
 SMALL = dict(encoder=dict(type='FeatureEncoder', channels=[4, 8, 8, 8, 8]),
              fpn=dict(type='RefinePyramid', out_channels=8), warper=SMALL_WARPER)
-
-
-def inputs(size, batch):
-    torch.manual_seed(0)
-    cond = torch.randn(batch, 3, *size)
-    cloth = torch.rand(batch, 3, *size) * 2 - 1
-    mask = (torch.rand(batch, 1, *size) > 0.5).float()
-    return cond, cloth, mask
-
-
-def pyramids(channels=8, size=(64, 64), batch=2, seed=0):
-    torch.manual_seed(seed)
-    shapes = [(batch, channels, size[0] >> (k + 1), size[1] >> (k + 1)) for k in range(5)]
-    return [torch.randn(s) for s in shapes], [torch.randn(s) for s in shapes]
 
 
 def reference_flows(net, cloth_pyramid, cond_pyramid):
@@ -51,7 +38,7 @@ def reference_flows(net, cloth_pyramid, cond_pyramid):
 def test_forward_backward(size, batch, autocast):
     model = MODELS.build(dict(type='FlowWarpModel', cond_channels=3, **SMALL))
     assert isinstance(model.warper, ClothFlowWarper)
-    cond, cloth, mask = inputs(size, batch)
+    cond, cloth, mask = warp_batch(size, batch)
     with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
         out = model(cond, cloth, mask)
         loss = sum((c.float() - F.interpolate(cloth, c.shape[-2:])).abs().mean()
@@ -71,14 +58,14 @@ def test_forward_backward(size, batch, autocast):
 
 def test_matches_restated_reference_and_final_flow():
     warper = MODELS.build(dict(SMALL_WARPER, in_channels=8))
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     with torch.no_grad():
         flows, deltas, cond_features = warper.estimate_flows(cloth_pyramid, cond_pyramid)
         for flow, ref in zip(flows, reference_flows(warper, cloth_pyramid, cond_pyramid)):
             assert torch.allclose(flow, ref, atol=1e-4)
     assert len(deltas) == 5 and cond_features == cond_pyramid[::-1]
     model = MODELS.build(dict(type='FlowWarpModel', cond_channels=3, **SMALL))
-    cond, cloth, mask = inputs((64, 64), 1)
+    cond, cloth, mask = warp_batch((64, 64), 1)
     with torch.no_grad():
         out = model(cond, cloth, mask)
         final = model.final_flow(model.encode_cloth(cloth), model.encode_cond(cond))
@@ -87,7 +74,7 @@ def test_matches_restated_reference_and_final_flow():
 
 def test_prewarp_uses_the_detached_previous_flow():
     warper = MODELS.build(dict(SMALL_WARPER, in_channels=8))
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     _, deltas, _ = warper.estimate_flows(cloth_pyramid, cond_pyramid)
     deltas[1].square().sum().backward()
     assert all(p.grad is None for p in warper.refine_nets[0].parameters())
@@ -108,7 +95,7 @@ def test_state_dict_has_only_aflownet_style_refine_nets():
 
 def test_bad_inputs():
     warper = ClothFlowWarper(in_channels=8, refine_channels=[4])
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     with pytest.raises(ValueError, match='ClothFlowWarper expects 5 pyramid levels'):
         warper.estimate_flows(cloth_pyramid[1:], cond_pyramid[1:])
     with pytest.raises(ValueError, match='num_levels'):

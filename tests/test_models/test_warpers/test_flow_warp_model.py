@@ -6,6 +6,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from tests.helpers.warp_inputs import warp_batch
 from vtonbox.models.warpers import AFlowNet, FlowWarpModel, TPSWarper, WarpOutput
 from vtonbox.registry import MODELS
 
@@ -30,14 +31,6 @@ def small_model(cond_channels=3, warper=None, **kwargs):
     if warper is not None:
         cfg['warper'] = warper
     return MODELS.build(cfg)
-
-
-def inputs(cond_channels=3, size=(64, 64), batch=2):
-    torch.manual_seed(0)
-    cond = torch.randn(batch, cond_channels, *size)
-    cloth = torch.rand(batch, 3, *size) * 2 - 1
-    mask = (torch.rand(batch, 1, *size) > 0.5).float()
-    return cond, cloth, mask
 
 
 def load_upstream_keys():
@@ -66,7 +59,7 @@ def level_sizes(height, width):
 @pytest.mark.parametrize('autocast', [False, True])
 def test_output_shapes(size, autocast):
     model = small_model(cond_channels=45)
-    cond, cloth, mask = inputs(45, size, batch=1)
+    cond, cloth, mask = warp_batch(size, batch=1, cond_channels=45)
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
         out = model(cond, cloth, mask)
     sizes = level_sizes(*size)
@@ -86,7 +79,7 @@ def test_output_shapes(size, autocast):
 def test_full_width_shapes_64x64():
     model = FlowWarpModel(cond_channels=3)
     with torch.no_grad():
-        out = model(*inputs(3, (64, 64), batch=1))
+        out = model(*warp_batch((64, 64), batch=1, cond_channels=3))
     assert out.flow.shape == (1, 2, 64, 64)
     assert [tuple(c.shape) for c in out.cond_features] == [
         (1, 256, s, s) for s in (2, 4, 8, 16, 32)]
@@ -97,7 +90,7 @@ def test_full_width_shapes_64x64():
 def test_warpers_are_interchangeable(warper):
     model = small_model(cond_channels=20, warper=warper)
     assert isinstance(model.warper, AFlowNet if warper['type'] == 'AFlowNet' else TPSWarper)
-    cond, cloth, mask = inputs(20, (64, 64))
+    cond, cloth, mask = warp_batch((64, 64), cond_channels=20)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     # two steps: TPS starts at the exact identity (zero-initialised regressor output),
     # which has no gradient path to the encoders until the first update
@@ -117,7 +110,7 @@ def test_warpers_are_interchangeable(warper):
 
 def test_resnet_encoder_is_interchangeable():
     model = small_model(encoder=dict(type='ResNetEncoder', channels=[4, 8, 8, 8, 8]))
-    out = model(*inputs(3, (64, 64), batch=1))
+    out = model(*warp_batch((64, 64), batch=1, cond_channels=3))
     assert out.flow.shape == (1, 2, 64, 64) and len(out.level_flows) == 5
 
 
@@ -151,12 +144,12 @@ def test_base_configs_build(name, key, cond_channels, warper):
 def test_unsupported_sizes_raise(size):
     model = small_model()
     with pytest.raises(ValueError, match=f'{size[0]}x{size[1]}'):
-        model(*inputs(3, size, batch=1))
+        model(*warp_batch(size, batch=1, cond_channels=3))
 
 
 def test_bad_inputs_and_configs():
     model = small_model()
-    cond, cloth, mask = inputs(3, (64, 64), batch=1)
+    cond, cloth, mask = warp_batch((64, 64), batch=1, cond_channels=3)
     with pytest.raises(ValueError, match=r'cond must have shape \(N, 3, H, W\)'):
         model(torch.randn(1, 4, 64, 64), cloth, mask)
     with pytest.raises(ValueError, match='share N, H, W'):

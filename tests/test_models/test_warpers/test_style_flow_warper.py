@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tests.helpers.warp_inputs import feature_pyramids, warp_batch
 from vtonbox.models.warpers import FlowWarpModel, StyleFlowWarper, WarpOutput
 from vtonbox.models.warpers.style_flow_warper import OFFICIAL_KEY_RENAMES
 from vtonbox.registry import MODELS
@@ -23,20 +24,6 @@ def small_model(warper=None):
     if warper is not None:
         cfg['warper'] = warper
     return MODELS.build(cfg)
-
-
-def inputs(size, batch):
-    torch.manual_seed(0)
-    cond = torch.randn(batch, 3, *size)
-    cloth = torch.rand(batch, 3, *size) * 2 - 1
-    mask = (torch.rand(batch, 1, *size) > 0.5).float()
-    return cond, cloth, mask
-
-
-def pyramids(channels=8, size=(64, 64), batch=2, seed=0):
-    torch.manual_seed(seed)
-    shapes = [(batch, channels, size[0] >> (k + 1), size[1] >> (k + 1)) for k in range(5)]
-    return [torch.randn(s) for s in shapes], [torch.randn(s) for s in shapes]
 
 
 def load_official_keys():
@@ -113,7 +100,7 @@ def level_sizes(height, width):
 def test_forward_backward_bf16(size, batch):
     model = small_model()
     assert isinstance(model.warper, StyleFlowWarper)
-    cond, cloth, mask = inputs(size, batch)
+    cond, cloth, mask = warp_batch(size, batch)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         out = model(cond, cloth, mask)
         loss = sum((c.float() - F.interpolate(cloth, c.shape[-2:])).abs().mean()
@@ -148,7 +135,7 @@ def test_fp32_matches_restated_reference():
         for name, param in warper.named_parameters():
             if name.endswith('bias'):
                 param.normal_(std=0.1)
-    cloth_pyramid, cond_pyramid = pyramids(size=(256, 192))
+    cloth_pyramid, cond_pyramid = feature_pyramids(size=(256, 192))
     with torch.no_grad():
         style, expected = reference_flows(warper, cloth_pyramid, cond_pyramid)
         flows, deltas, cond_features = warper.estimate_flows(cloth_pyramid, cond_pyramid)
@@ -162,7 +149,7 @@ def test_grouped_modulation_gives_the_same_flows():
     static = MODELS.build(dict(SMALL_WARPER, in_channels=8))
     grouped = MODELS.build(dict(SMALL_WARPER, in_channels=8, grouped_modulation=True))
     grouped.load_state_dict(static.state_dict())
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     with torch.no_grad():
         for a, b in zip(static.estimate_flows(cloth_pyramid, cond_pyramid)[0],
                         grouped.estimate_flows(cloth_pyramid, cond_pyramid)[0]):
@@ -171,7 +158,7 @@ def test_grouped_modulation_gives_the_same_flows():
 
 def test_style_pooling_is_identity_at_256x192():
     warper = MODELS.build(dict(SMALL_WARPER, in_channels=8))
-    cloth_pyramid, cond_pyramid = pyramids(size=(256, 192))
+    cloth_pyramid, cond_pyramid = feature_pyramids(size=(256, 192))
     assert cloth_pyramid[-1].shape[-2:] == (8, 6)
     assert warper.pool_style_input(cloth_pyramid[-1]) is cloth_pyramid[-1]
     with torch.no_grad():
@@ -179,20 +166,20 @@ def test_style_pooling_is_identity_at_256x192():
                               warper.cloth_style(cloth_pyramid[-1]).flatten(1)], dim=1)
         assert torch.equal(warper.style_vector(cloth_pyramid, cond_pyramid), unpooled)
         # at 512x384 the kernel sees the 2x2-average of the 16x12 coarsest map
-        cloth_pyramid, cond_pyramid = pyramids(size=(512, 384))
+        cloth_pyramid, cond_pyramid = feature_pyramids(size=(512, 384))
         pooled = torch.cat([warper.cond_style(F.avg_pool2d(cond_pyramid[-1], 2)).flatten(1),
                             warper.cloth_style(F.avg_pool2d(cloth_pyramid[-1], 2)).flatten(1)],
                            dim=1)
         assert torch.allclose(warper.style_vector(cloth_pyramid, cond_pyramid), pooled,
                               atol=1e-6)
         # smaller than the kernel (128x96 -> 4x3) still gives one vector per sample
-        cloth_pyramid, cond_pyramid = pyramids(size=(128, 96))
+        cloth_pyramid, cond_pyramid = feature_pyramids(size=(128, 96))
         assert warper.style_vector(cloth_pyramid, cond_pyramid).shape == (2, 8)
 
 
 def test_prewarp_uses_the_detached_previous_flow():
     warper = MODELS.build(dict(SMALL_WARPER, in_channels=8))
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     # level 1's style-flow offset sees level 0's flow only through the detached pre-warp:
     # no gradient may reach level 0's flow nets
     _, deltas, _ = warper.estimate_flows(cloth_pyramid, cond_pyramid)
@@ -230,7 +217,7 @@ def test_state_dict_maps_onto_official_keys():
 
 def test_final_flow_and_detach():
     model = small_model()
-    cond, cloth, mask = inputs((64, 64), 1)
+    cond, cloth, mask = warp_batch((64, 64), 1)
     with torch.no_grad():
         out = model(cond, cloth, mask)
         flow = model.final_flow(model.encode_cloth(cloth), model.encode_cond(cond))
@@ -245,7 +232,7 @@ def test_bad_configs_and_inputs():
         StyleFlowWarper(num_levels=0)
     warper = StyleFlowWarper(in_channels=8, style_channels=4, style_net_channels=4,
                              flow_net_channels=4, refine_channels=[4])
-    cloth_pyramid, cond_pyramid = pyramids()
+    cloth_pyramid, cond_pyramid = feature_pyramids()
     with pytest.raises(ValueError, match='StyleFlowWarper expects 5 pyramid levels'):
         warper.estimate_flows(cloth_pyramid[:4], cond_pyramid[:4])
     assert StyleFlowWarper(in_channels=8, style_kernel_size=4).style_kernel_size == (4, 4)

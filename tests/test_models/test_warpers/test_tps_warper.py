@@ -1,19 +1,11 @@
 import pytest
 import torch
 
+from tests.helpers.warp_inputs import head_inputs
 from vtonbox.models.ops import identity_grid, resize_image
 from vtonbox.models.warpers import TPSWarper
 from vtonbox.models.warpers.tps_warper import global_correlation
 from vtonbox.registry import MODELS
-
-
-def make_inputs(channels=8, size=(64, 64), batch=2):
-    torch.manual_seed(0)
-    height, width = size
-    cloth = torch.rand(batch, 3, height, width) * 2 - 1
-    mask = (torch.rand(batch, 1, height, width) > 0.3).float()
-    shapes = [(batch, channels, height >> s, width >> s) for s in range(1, 6)]
-    return cloth, mask, [torch.randn(*s) for s in shapes], [torch.randn(*s) for s in shapes]
 
 
 def small_warper(**kwargs):
@@ -23,7 +15,7 @@ def small_warper(**kwargs):
 
 def test_initial_warp_is_identity_and_contract_shapes():
     warper = small_warper()
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs()
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs()
     out = warper(cloth, mask, cloth_pyr, cond_pyr)
     sizes = [(4, 4), (8, 8), (16, 16), (32, 32), (64, 64)]
     assert [tuple(f.shape) for f in out.level_flows] == [(2, 2) + s for s in sizes]
@@ -40,7 +32,7 @@ def test_initial_warp_is_identity_and_contract_shapes():
 def test_regressed_points_move_the_grid_and_get_gradients():
     warper = small_warper()
     torch.nn.init.normal_(warper.linear.weight, std=0.05)
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs(size=(128, 96), batch=2)
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs(size=(128, 96), batch=2)
     cloth_pyr = [f.requires_grad_() for f in cloth_pyr]
     out = warper(cloth, mask, cloth_pyr, cond_pyr)
     assert out.flow.shape == (2, 2, 128, 96)
@@ -61,7 +53,7 @@ def test_global_correlation_layout():
 
 def test_bf16_autocast_and_other_feature_sizes():
     warper = small_warper()
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs(size=(256, 192), batch=1)
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs(size=(256, 192), batch=1)
     with torch.autocast('cpu', dtype=torch.bfloat16):
         out = warper(cloth, mask, cloth_pyr, cond_pyr)
     assert out.flow.shape == (1, 2, 256, 192) and out.flow.dtype == torch.float32
@@ -73,6 +65,6 @@ def test_bad_arguments():
         TPSWarper(num_levels=5, level=5)
     with pytest.raises(ValueError, match='multiples of 4'):
         TPSWarper(correlation_size=(10, 12))
-    cloth, mask, cloth_pyr, cond_pyr = make_inputs()
+    cloth, mask, cloth_pyr, cond_pyr = head_inputs()
     with pytest.raises(ValueError, match='expects 5 pyramid levels'):
         small_warper()(cloth, mask, cloth_pyr[:4], cond_pyr[:4])

@@ -194,6 +194,20 @@ class BaseTryOnModel(BaseModel):
         return log_vars
 
     # ------------------------------------------------------------------ packing
+    def pack_tryon(self, data_samples: Optional[Sequence[TryOnDataSample]],
+                   inputs: Dict[str, Tensor], out: WarpOutput,
+                   comp: Optional[TryOnComposition] = None,
+                   **extra: Tensor) -> List[TryOnDataSample]:
+        """:meth:`pack_predictions` of what a try-on predicts: the batch's ``person`` and
+        ``cloth``, the ``extra`` fields (e.g. ``tutor``), ``pred_warped_cloth`` /
+        ``pred_warped_mask`` of ``out`` and, given the composition ``comp``,
+        ``pred_rendered`` / ``pred_tryon``."""
+        fields = dict(person=inputs['person'], cloth=inputs['cloth'], **extra,
+                      pred_warped_cloth=out.warped_cloth, pred_warped_mask=out.warped_mask)
+        if comp is not None:
+            fields.update(pred_rendered=comp.rendered, pred_tryon=comp.tryon)
+        return self.pack_predictions(data_samples, len(inputs['person']), **fields)
+
     @staticmethod
     def pack_predictions(data_samples: Optional[Sequence[TryOnDataSample]],
                          batch_size: int, **fields: Tensor) -> List[TryOnDataSample]:

@@ -103,8 +103,4 @@ class CPVTONBaseline(BaseTryOnModel):
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         out, comp = self.run(inputs)
-        return self.pack_predictions(data_samples, len(inputs['person']),
-                                     person=inputs['person'], cloth=inputs['cloth'],
-                                     pred_warped_cloth=out.warped_cloth,
-                                     pred_warped_mask=out.warped_mask,
-                                     pred_rendered=comp.rendered, pred_tryon=comp.tryon)
+        return self.pack_tryon(data_samples, inputs, out, comp)

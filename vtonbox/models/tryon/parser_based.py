@@ -145,10 +145,7 @@ class ParserBasedWarp(BaseTryOnModel):
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         out = self.warp(inputs)
-        return self.pack_predictions(data_samples, len(inputs['person']),
-                                     person=inputs['person'], cloth=inputs['cloth'],
-                                     pred_warped_cloth=out.warped_cloth,
-                                     pred_warped_mask=out.warped_mask)
+        return self.pack_tryon(data_samples, inputs, out)
 
 
 @MODELS.register_module()
@@ -207,8 +204,4 @@ class ParserBasedTryOn(ParserBasedWarp):
         out = self.warp(inputs)
         # At test time the composition uses the warped cloth as the cloth region.
         comp = self.render(inputs, out)
-        return self.pack_predictions(data_samples, len(inputs['person']),
-                                     person=inputs['person'], cloth=inputs['cloth'],
-                                     pred_warped_cloth=out.warped_cloth,
-                                     pred_warped_mask=out.warped_mask,
-                                     pred_rendered=comp.rendered, pred_tryon=comp.tryon)
+        return self.pack_tryon(data_samples, inputs, out, comp)

@@ -116,11 +116,7 @@ class ParserFreeWarp(BaseTryOnModel):
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         out = self.warp(inputs)
-        return self.pack_predictions(data_samples, len(inputs['person']),
-                                     person=inputs['person'], cloth=inputs['cloth'],
-                                     **self.tutor_fields(inputs),
-                                     pred_warped_cloth=out.warped_cloth,
-                                     pred_warped_mask=out.warped_mask)
+        return self.pack_tryon(data_samples, inputs, out, **self.tutor_fields(inputs))
 
 
 @MODELS.register_module()
@@ -180,12 +176,7 @@ class ParserFreeTryOn(ParserFreeWarp):
                 data_samples: Optional[Sequence] = None) -> List[TryOnDataSample]:
         out = self.warp(inputs)
         comp = self.render(inputs, out)
-        return self.pack_predictions(data_samples, len(inputs['person']),
-                                     person=inputs['person'], cloth=inputs['cloth'],
-                                     **self.tutor_fields(inputs),
-                                     pred_warped_cloth=out.warped_cloth,
-                                     pred_warped_mask=out.warped_mask,
-                                     pred_rendered=comp.rendered, pred_tryon=comp.tryon)
+        return self.pack_tryon(data_samples, inputs, out, comp, **self.tutor_fields(inputs))
 
     def tensor_forward(self, inputs: Dict[str, Tensor]) -> Tensor:
         """Try-on image only, (N, 3, H, W) in [-1, 1] (benchmarks, ONNX export)."""

@@ -9,8 +9,7 @@ from vtonbox.models.ops.flow import warp
 from vtonbox.models.ops.modulated_conv import ModulatedConv2d, scaled_leaky_relu
 from vtonbox.registry import MODELS
 
-from .aflownet import FLOW_HEAD_CHANNELS, NEGATIVE_SLOPE
-from .cloth_flow_warper import CascadeFlowWarper
+from .cascade_flow_warper import FLOW_HEAD_CHANNELS, NEGATIVE_SLOPE, CascadeFlowWarper
 
 #: Released FS-VTON warp-checkpoint key prefixes of the flow head -> FlowWarpModel
 #: prefixes. The sub-keys after the prefix are identical (e.g. ``.0.conv1.weight``,
