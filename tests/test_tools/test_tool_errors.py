@@ -148,6 +148,15 @@ def test_benchmark_dataloader_config_without_train_dataloader(error_of, tmp_path
                     'config or a dataset root')
 
 
+@pytest.mark.parametrize('device,message', [
+    ('gpu', "error: unknown device 'gpu' (--preprocess): "),
+    ('meta', "error: unsupported device 'meta' (--preprocess): ")])
+def test_benchmark_dataloader_bad_preprocess_device(error_of, device, message):
+    """Checked before any data is read (the source does not even exist)."""
+    line = error_of('analysis/benchmark_dataloader.py', MISSING, '--preprocess', device)
+    assert line.startswith(message)
+
+
 def test_benchmark_fid_non_positive_batch(error_of):
     line = error_of('analysis/benchmark_fid.py', '--batch-sizes', '0', '8')
     assert line == ('error: sizes and counts must be positive (--batch-sizes 0): pass '

@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader
 from vtonbox.datasets.transforms.deferred import set_deferred
 from vtonbox.engine.launch import load_config
 from vtonbox.registry import DATASETS, MODELS
-from vtonbox.utils.cli import UserError, run_tool
+from vtonbox.utils.cli import UserError, check_device, run_tool
 
 DEFAULT_DATASET_CONFIG = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'configs',
                                   '_base_', 'datasets', 'viton.py')
@@ -89,13 +89,13 @@ def build_loader(args):
 def main(argv=None):
     args = parse_args(argv)
     cv2.setNumThreads(0)  # as MMEngine's env_cfg.mp_cfg.opencv_num_threads=0
+    device = check_device(args.preprocess, '--preprocess') if args.preprocess else None
     dataset, loader, batch_size = build_loader(args)
     if len(dataset) < batch_size:
         raise UserError(f'the dataset has {len(dataset)} items, fewer than one batch of '
                         f'{batch_size}', args.source, 'pass a smaller --batch-size')
     preprocessor = None
-    if args.preprocess:
-        device = torch.device(args.preprocess)
+    if device is not None:
         preprocessor = MODELS.build(dict(type='TryOnDataPreprocessor',
                                          non_blocking=device.type == 'cuda')).to(device)
     done, start = 0, None

@@ -48,10 +48,11 @@ CONFIG_NOT_FOUND_TODO = 'check the path (configs are listed in configs/)'
 TRAINING_ONLY_KEYS = ('teacher', 'warp_loss', 'gen_loss', 'distill_cfg', 'init_cfg')
 #: Key prefixes of the unconverted official PF-AFN files (warp and generator).
 UPSTREAM_PREFIXES = ('image_features.', 'cond_features.', 'image_FPN.', 'aflow_net.',
-                     'model.model.')
+                     'model.model.', 'image_mobile.', 'cond_mobile.')
 CONVERTER_HINT = ('official weights must be converted first: python '
-                  'tools/model_converters/pfafn_to_vtonbox.py (PF-AFN) or '
-                  'fsvton_to_vtonbox.py (FS-VTON) --warp WARP.pth --gen GEN.pth --out OUT.pth')
+                  'tools/model_converters/pfafn_to_vtonbox.py (PF-AFN), '
+                  'fsvton_to_vtonbox.py (FS-VTON) or dmvton_to_vtonbox.py (DM-VTON) '
+                  '--warp WARP --gen GEN --out OUT.pth')
 #: Said after the keys of a checkpoint that does not fit (and is not an upstream one).
 SAME_CONFIG_HINT = 'is it a checkpoint of this config (same channels and model size)?'
 
