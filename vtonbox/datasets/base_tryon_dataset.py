@@ -9,9 +9,11 @@ from vtonbox.registry import TRANSFORMS
 from .labels import DENSEPOSE_PARTS, OPENPOSE18_KEYPOINTS, PARSING_CLASSES
 from .readers import DataFileError, MissingDataFileError
 from .viton_layout import (
+    MODALITY_FILE_KINDS,
     build_samples,
     default_data_prefix,
     find_missing_files,
+    find_missing_folders,
     find_unreadable_files,
 )
 
@@ -20,6 +22,7 @@ MAX_LISTED_MISSING = 10
 #: How many unreadable files the start-up error lists before "... and N more".
 MAX_LISTED_UNREADABLE = 5
 FULL_CHECK_HINT = 'tools/dataset/check_dataset.py decodes every file for a full report'
+MISSING_FOLDER_TODO = 'check data_root and the folder names (data_prefix)'
 
 
 class BaseTryOnDataset(BaseDataset):
@@ -57,6 +60,8 @@ class BaseTryOnDataset(BaseDataset):
                     densepose_parts=DENSEPOSE_PARTS)
     #: Result keys filled at fetch time from another sample, and the key they copy.
     DERIVED_PATH_KEYS: Dict[str, str] = {}
+    #: Modality -> what to do when its folder is missing (layouts add their own).
+    MISSING_FOLDER_HINTS: Dict[str, str] = {}
 
     def __init__(self,
                  data_root: str = '',
@@ -84,10 +89,19 @@ class BaseTryOnDataset(BaseDataset):
         keys = [self.DERIVED_PATH_KEYS.get(k, k) for k in keys]
         return list(dict.fromkeys(keys))
 
+    def list_samples(self) -> List[dict]:
+        """The samples of the layout (VITON: ``viton_layout.build_samples``); layouts
+        override it, together with ``file_kinds``."""
+        return build_samples(self.data_prefix, self.ann_file or None, self.mode)
+
+    def file_kinds(self) -> Dict[str, str]:
+        """Modality -> ``readers.check_header`` kind of the layout's files."""
+        return MODALITY_FILE_KINDS
+
     def load_data_list(self) -> List[dict]:
-        samples = build_samples(self.data_prefix, self.ann_file or None, self.mode)
+        samples = self.list_samples()
         if not samples:
-            source = self.ann_file or self.data_prefix.get('person')
+            source = self.ann_file or self.data_prefix.get('person') or self.data_root
             raise ValueError(f'no samples found in {source}')
         keys = self.loaded_path_keys()
         absent = [k for k in keys if k not in samples[0]]
@@ -95,6 +109,7 @@ class BaseTryOnDataset(BaseDataset):
             raise KeyError(f'the pipeline loads {absent} but data_prefix names no folder for '
                            f'them; data_prefix = {self.data_prefix}')
         if self.check_files:
+            self._raise_missing_folder(find_missing_folders(samples, keys))
             missing = find_missing_files(samples, keys)
             if missing:
                 listed = ', '.join(missing[:MAX_LISTED_MISSING])
@@ -103,8 +118,20 @@ class BaseTryOnDataset(BaseDataset):
                 raise MissingDataFileError(
                     missing[0], f'{len(missing)} data file(s) missing: {listed}{suffix} '
                     '(run tools/dataset/check_dataset.py for a full report)')
-            self._raise_unreadable(find_unreadable_files(samples, keys))
+            self._raise_unreadable(find_unreadable_files(samples, keys,
+                                                         file_kinds=self.file_kinds()))
         return samples
+
+    def _raise_missing_folder(self, missing: Sequence) -> None:
+        """One ``MissingDataFileError`` line for the first missing ``(key, folder)``."""
+        if not missing:
+            return
+        key, folder = missing[0]
+        modality = key[:-len('_path')]
+        todo = self.MISSING_FOLDER_HINTS.get(modality, MISSING_FOLDER_TODO)
+        more = f' (and {len(missing) - 1} more folders)' if len(missing) > 1 else ''
+        raise MissingDataFileError(folder, f'folder of {modality} not found{more}: the '
+                                   f'pipeline loads {modality}; {todo}')
 
     @staticmethod
     def _raise_unreadable(unreadable: Sequence) -> None:

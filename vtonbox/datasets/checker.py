@@ -1,6 +1,7 @@
 """Dataset checker: read every file of every sample and report each problem.
 
-Used by ``tools/dataset/check_dataset.py``. Checks: files present for every modality,
+Used by ``tools/dataset/check_dataset.py``, for the VITON, VITON-HD and DressCode layouts
+(``LAYOUTS``). Checks: folders and files present for every modality,
 headers valid (``readers.check_header``, the datasets' start-up check, so both name a
 bad file the same way), images decodable (truncated JPEGs included), sizes consistent
 (person / parsing / DensePose, cloth / mask), masks binary-ish and not empty, label ids
@@ -10,23 +11,31 @@ misaligned.
 import os.path as osp
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .labels import NUM_DENSEPOSE_CLASSES, NUM_PARSING_CLASSES
+from . import dresscode_layout, viton_hd_layout
+from .labels import (
+    ATR_CLASSES,
+    CIHP_CLASSES,
+    NUM_DENSEPOSE_CLASSES,
+    NUM_PARSING_CLASSES,
+    POSE_FORMATS,
+)
 from .readers import (
     DataFileError,
+    FileFormat,
     check_header,
     read_densepose,
     read_gray,
     read_image,
+    read_keypoints,
     read_label_map,
-    read_pose_keypoints,
 )
 from .viton_layout import (
     CORE_MODALITIES,
-    MODALITY_FILE_KINDS,
+    MODALITY_FORMATS,
     UPSTREAM_SUFFIXES,
     build_samples,
     default_data_prefix,
@@ -41,6 +50,11 @@ MAX_GRAY_FRACTION = 0.05
 PROGRESS_EVERY = 2000
 #: Modalities whose size must equal the reference (first) modality of the pair.
 SIZE_RULES = (('parsing', 'person'), ('densepose', 'person'), ('cloth_mask', 'cloth'))
+#: Layouts the checker knows (``tools/dataset/check_dataset.py --layout``).
+LAYOUTS = ('viton', 'viton-hd', 'dresscode')
+#: Parsing classes stored by each layout (CIHP for VITON-HD, ATR for DressCode).
+LAYOUT_PARSING_CLASSES = {'viton': NUM_PARSING_CLASSES, 'viton-hd': len(CIHP_CLASSES),
+                          'dresscode': len(ATR_CLASSES)}
 
 
 @dataclass(frozen=True)
@@ -88,41 +102,48 @@ def _check_mask(mask: np.ndarray) -> Optional[str]:
 
 def check_file(modality: str, path: str,
                num_parsing_classes: int = NUM_PARSING_CLASSES,
-               num_densepose_classes: int = NUM_DENSEPOSE_CLASSES
+               num_densepose_classes: int = NUM_DENSEPOSE_CLASSES,
+               file_format: Optional[FileFormat] = None
                ) -> Tuple[Optional[Tuple[int, int]], Optional[str]]:
-    """Read and check one file; returns ((h, w) or None, problem reason or None)."""
-    if modality not in MODALITY_FILE_KINDS:
+    """Read and check one file; returns ((h, w) or None, problem reason or None).
+
+    ``file_format`` says how the layout stores the modality; None: the VITON format.
+    """
+    fmt = MODALITY_FORMATS.get(modality) if file_format is None else FileFormat(*file_format)
+    if fmt is None:
         raise ValueError(f'unknown modality {modality!r}')
     try:
-        check_header(path, MODALITY_FILE_KINDS[modality])
-        if modality in ('person', 'cloth'):
+        check_header(path, fmt.kind)
+        if fmt.decoder in ('image', 'densepose_rgb'):
             return read_image(path).shape[:2], None
-        if modality == 'cloth_mask':
+        if fmt.decoder == 'mask':
             mask = read_gray(path)
             return mask.shape[:2], _check_mask(mask)
-        if modality == 'parsing':
+        if fmt.decoder == 'parsing':
             return read_label_map(path, num_parsing_classes).shape[:2], None
-        if modality == 'densepose':
+        if fmt.decoder == 'densepose':
             return read_densepose(path, num_densepose_classes).shape[:2], None
-        if modality == 'pose':
-            read_pose_keypoints(path)
+        if fmt.decoder in POSE_FORMATS:
+            read_keypoints(path, fmt.decoder)
             return None, None
     except DataFileError as err:
         return None, err.reason
-    raise ValueError(f'unknown modality {modality!r}')
+    raise ValueError(f'unknown decoder {fmt.decoder!r} for {modality!r}')
 
 
 def _check_file_star(args):
     return check_file(*args)
 
 
-def _resolve_prefix(data_root: str, split: str, data_prefix: Optional[Dict[str, str]],
-                    notes: List[str]) -> Dict[str, str]:
+def _resolve_prefix(data_root: str, default: Dict[str, str],
+                    data_prefix: Optional[Dict[str, str]]) -> Tuple[Dict[str, str], bool]:
     explicit = data_prefix is not None
-    prefix = dict(data_prefix) if explicit else default_data_prefix(split)
-    prefix = {m: p if osp.isabs(p) else osp.join(data_root, p) for m, p in prefix.items()}
-    if explicit:
-        return prefix
+    prefix = dict(data_prefix) if explicit else dict(default)
+    return {m: p if osp.isabs(p) else osp.join(data_root, p) for m, p in prefix.items()}, explicit
+
+
+def _prune_optional(prefix: Dict[str, str], notes: List[str]) -> Dict[str, str]:
+    """Drop the optional modalities whose folder does not exist (with a note)."""
     for modality in list(prefix):
         if modality not in CORE_MODALITIES and not osp.isdir(prefix[modality]):
             notes.append(f'skipped {modality}: folder {prefix[modality]} not found')
@@ -142,47 +163,126 @@ def _listing_alignment(samples: Sequence[dict]) -> List[Problem]:
     return problems
 
 
+def _join(data_root: str, path: Optional[str]) -> Optional[str]:
+    return osp.join(data_root, path) if path and not osp.isabs(path) else path
+
+
+def _plan_viton(data_root, split, ann_file, data_prefix, notes, **_):
+    prefix, explicit = _resolve_prefix(data_root, default_data_prefix(split), data_prefix)
+    if not explicit:
+        prefix = _prune_optional(prefix, notes)
+    ann_file = _join(data_root, ann_file)
+    samples = build_samples(prefix, ann_file or None, 'auto')
+    return samples, tuple(m for m in UPSTREAM_SUFFIXES if m in prefix), MODALITY_FORMATS, \
+        ann_file or prefix['person']
+
+
+def _plan_viton_hd(data_root, split, ann_file, data_prefix, notes, densepose_format, **_):
+    default = viton_hd_layout.default_data_prefix(split, densepose_format)
+    prefix, explicit = _resolve_prefix(data_root, default, data_prefix)
+    if not explicit:
+        prefix = _prune_optional(prefix, notes)
+    ann_file = _join(data_root, ann_file or viton_hd_layout.pair_file(split))
+    samples = viton_hd_layout.build_samples(prefix, ann_file, 'auto', densepose_format)
+    return samples, tuple(m for m in UPSTREAM_SUFFIXES if m in prefix), \
+        viton_hd_layout.file_formats(densepose_format), ann_file
+
+
+def _plan_dresscode(data_root, split, ann_file, data_prefix, notes, category, **_):
+    folders = dict(dresscode_layout.FOLDERS if data_prefix is None else data_prefix)
+    categories = dresscode_layout.resolve_categories(category)
+    if not data_prefix:
+        for modality in list(folders):
+            absent = [c for c in categories if not osp.isdir(
+                osp.join(data_root, c, folders[modality]))]
+            if modality not in CORE_MODALITIES and absent and osp.isdir(data_root):
+                notes.append(f'skipped {modality}: folder {folders[modality]} not found in '
+                             f'{", ".join(absent)}')
+                del folders[modality]
+    lists = (ann_file, ) if ann_file else (
+        (dresscode_layout.TRAIN_PAIRS, ) if split == 'train' else
+        tuple(dresscode_layout.TEST_PAIRS.values()))
+    samples = dresscode_layout.build_samples(data_root, categories, split, 'auto', folders,
+                                             lists)
+    return samples, tuple(m for m in dresscode_layout.FOLDERS if m in folders), \
+        dresscode_layout.MODALITY_FORMATS, data_root
+
+
+_PLANS = {'viton': _plan_viton, 'viton-hd': _plan_viton_hd, 'dresscode': _plan_dresscode}
+#: Layout -> modality -> what to do when its folder is missing.
+_FOLDER_HINTS = {'dresscode': dresscode_layout.MISSING_FOLDER_HINTS}
+
+
+def _missing_folder_problems(samples: Sequence[dict], modalities: Sequence[str],
+                             hints: Dict[str, str]) -> Tuple[List[Problem], set]:
+    """One problem per missing folder (instead of one per file), and those folders."""
+    problems, missing = [], set()
+    for modality in modalities:
+        for folder in dict.fromkeys(osp.dirname(s[path_key(modality)]) for s in samples):
+            if not osp.isdir(folder):
+                missing.add(folder)
+                hint = hints.get(modality, 'check the data root and the folder names')
+                problems.append(Problem(folder, f'folder of {modality} not found: {hint}'))
+    return problems, missing
+
+
 def check_dataset(data_root: str, split: str = 'train', ann_file: Optional[str] = None,
                   data_prefix: Optional[Dict[str, str]] = None,
-                  num_parsing_classes: int = NUM_PARSING_CLASSES,
+                  num_parsing_classes: Optional[int] = None,
                   num_densepose_classes: int = NUM_DENSEPOSE_CLASSES, workers: int = 0,
-                  log: Optional[Callable[[str], None]] = None) -> CheckReport:
+                  log: Optional[Callable[[str], None]] = None, layout: str = 'viton',
+                  category: Union[str, Sequence[str]] = 'all',
+                  densepose_format: str = 'rgb') -> CheckReport:
     """Check every sample of a split.
 
     Args:
         data_root (str): dataset root.
-        split (str): prefix of the default folders (``train`` / ``test``).
-        ann_file (str, optional): pair list (relative to ``data_root`` or absolute);
-            None pairs the sorted listings.
-        data_prefix (dict, optional): modality -> folder. None: the upstream folders of
-            the split; optional modalities (parsing, pose, densepose) whose folder does not
-            exist are skipped with a note.
-        num_parsing_classes, num_densepose_classes (int): id ranges.
+        split (str): ``train`` / ``test`` (VITON: prefix of the default folders).
+        ann_file (str, optional): pair list (relative to ``data_root`` or absolute; for
+            DressCode a name inside each category folder). None: VITON pairs the sorted
+            listings, VITON-HD reads ``<split>_pairs.txt``, DressCode the split's lists
+            (both test lists for ``test``).
+        data_prefix (dict, optional): modality -> folder (DressCode: inside each category
+            folder). None: the layout's folders; optional modalities (parsing, pose,
+            densepose) whose folder does not exist are skipped with a note.
+        num_parsing_classes (int, optional): parsing id range; None: the layout's label
+            set (14 VITON, 20 CIHP, 18 ATR).
+        num_densepose_classes (int): DensePose part id range.
         workers (int): processes for decoding (0 = in this process).
         log (callable, optional): progress printer (e.g. ``print``).
+        layout (str): one of ``LAYOUTS``.
+        category (str | list[str]): DressCode categories (``'all'`` or some of them).
+        densepose_format (str): VITON-HD DensePose files: ``'rgb'`` or ``'parts'``.
 
     Returns:
         CheckReport: ``ok`` when no problem was found.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+    if num_parsing_classes is None:
+        num_parsing_classes = LAYOUT_PARSING_CLASSES[layout]
     notes: List[str] = []
-    prefix = _resolve_prefix(data_root, split, data_prefix, notes)
-    modalities = tuple(m for m in UPSTREAM_SUFFIXES if m in prefix)
-    if ann_file and not osp.isabs(ann_file):
-        ann_file = osp.join(data_root, ann_file)
     try:
-        samples = build_samples(prefix, ann_file or None, 'auto')
+        samples, modalities, formats, source = _PLANS[layout](
+            data_root, split, ann_file, data_prefix, notes, category=category,
+            densepose_format=densepose_format)
     except (FileNotFoundError, ValueError) as err:
-        return CheckReport(0, modalities, [Problem(ann_file or data_root, str(err))], notes)
+        return CheckReport(0, (), [Problem(_join(data_root, ann_file) or data_root,
+                                           str(err))], notes)
     if not samples:
-        return CheckReport(0, modalities, [Problem(ann_file or prefix['person'],
-                                                   'no samples found')], notes)
-    problems = [] if ann_file else _listing_alignment(samples)
+        return CheckReport(0, modalities, [Problem(source, 'no samples found')], notes)
+    problems = _listing_alignment(samples) if layout == 'viton' and not ann_file else []
+    folder_problems, missing_folders = _missing_folder_problems(
+        samples, modalities, _FOLDER_HINTS.get(layout, {}))
+    problems += folder_problems
 
     jobs = {}
     for sample in samples:
         for modality in modalities:
             path = sample[path_key(modality)]
-            jobs.setdefault(path, (modality, path, num_parsing_classes, num_densepose_classes))
+            if osp.dirname(path) not in missing_folders:
+                jobs.setdefault(path, (modality, path, num_parsing_classes,
+                                       num_densepose_classes, tuple(formats[modality])))
     results: Dict[str, tuple] = {}
     job_list = list(jobs.values())
     if workers > 0:
@@ -203,12 +303,13 @@ def check_dataset(data_root: str, split: str = 'train', ann_file: Optional[str] 
             problems.append(Problem(path, reason))
     for sample in samples:
         for modality, reference in SIZE_RULES:
-            if modality not in prefix or reference not in prefix:
+            if modality not in modalities or reference not in modalities:
                 continue
             path, ref_path = sample[path_key(modality)], sample[path_key(reference)]
+            if path not in results or ref_path not in results:
+                continue
             size, ref_size = results[path][0], results[ref_path][0]
             if size is not None and ref_size is not None and size != ref_size:
                 problems.append(Problem(path, f'size {size} differs from {reference} '
                                         f'{ref_path} {ref_size}'))
     return CheckReport(len(samples), modalities, list(dict.fromkeys(problems)), notes)
-

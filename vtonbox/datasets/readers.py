@@ -12,18 +12,26 @@ dataset checker (``tools/dataset/check_dataset.py``).
 import io
 import json
 import os
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from .labels import NUM_DENSEPOSE_CLASSES, NUM_KEYPOINTS
+from .labels import (
+    BODY25_KEYPOINTS,
+    BODY25_TO_OPENPOSE18,
+    NUM_DENSEPOSE_CLASSES,
+    NUM_KEYPOINTS,
+    POSE_FORMATS,
+)
 
 #: Number of values per keypoint in OpenPose JSON (x, y, confidence).
 KEYPOINT_FIELDS = 3
 #: JSON keys that may hold the body keypoints (old and new OpenPose output).
 POSE_JSON_KEYS = ('pose_keypoints', 'pose_keypoints_2d')
+#: JSON key of the DressCode keypoints: a list of [x, y, ...] rows.
+DRESSCODE_JSON_KEY = 'keypoints'
 _JPEG_START = b'\xff\xd8'
 _JPEG_END = b'\xff\xd9'
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -42,6 +50,20 @@ TAIL_BYTES = 64
 #: File kinds of ``check_header``: images read by OpenCV (``read_image``,
 #: ``read_gray``), label maps read by PIL (``read_label_map``), pose JSON, ``.npy``.
 FILE_KINDS = ('image', 'label_map', 'json', 'npy')
+#: How the dataset checker decodes a file: ``read_image``, ``read_gray`` (+ mask checks),
+#: ``read_label_map`` (parsing ids), ``read_densepose``, ``read_image`` of a DensePose
+#: rendering, or ``read_keypoints`` of a pose format.
+DECODERS = ('image', 'mask', 'parsing', 'densepose', 'densepose_rgb', 'openpose18', 'body25',
+            'dresscode')
+
+
+class FileFormat(NamedTuple):
+    """How one modality of a layout is stored: ``kind`` for ``check_header`` (one of
+    ``FILE_KINDS``) and ``decoder`` for the full check (one of ``DECODERS``)."""
+    kind: str
+    decoder: str
+
+
 #: Bytes of the start of a file quoted in an error.
 _QUOTED_BYTES = 12
 _UINT16_TO_UINT8 = 257.0
@@ -302,6 +324,14 @@ def read_label_map(path: str, num_classes: int = 256) -> np.ndarray:
     return ids.astype(np.uint8)
 
 
+def _read_json(path: str):
+    data = _read_bytes(path)
+    try:
+        return json.loads(data.tobytes().decode('utf-8'))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise DataFileError(path, f'invalid JSON ({err})') from None
+
+
 def _flat_keypoints(path: str, person: dict) -> np.ndarray:
     for key in POSE_JSON_KEYS:
         if key in person:
@@ -322,11 +352,7 @@ def read_pose_keypoints(path: str, num_keypoints: int = NUM_KEYPOINTS) -> np.nda
     Returns:
         ndarray: (num_keypoints, 3) float32 rows of (x, y, confidence) in pixels.
     """
-    data = _read_bytes(path)
-    try:
-        content = json.loads(data.tobytes().decode('utf-8'))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DataFileError(path, f'invalid JSON ({err})') from None
+    content = _read_json(path)
     people = content.get('people') if isinstance(content, dict) else None
     if not isinstance(people, list):
         raise DataFileError(path, "no 'people' list in the pose JSON")
@@ -350,14 +376,17 @@ def read_pose_keypoints(path: str, num_keypoints: int = NUM_KEYPOINTS) -> np.nda
 
 
 def read_densepose(path: str, num_classes: int = NUM_DENSEPOSE_CLASSES) -> np.ndarray:
-    """Read a DensePose part-index map stored as ``.npy`` (H, W), (1, H, W) or (H, W, 1).
+    """Read a DensePose part-index map: ``.npy`` (H, W), (1, H, W) or (H, W, 1) (VITON),
+    or a PNG of part ids (DressCode ``dense/*_5.png``), told apart by their first bytes.
 
-    Float maps are accepted when they hold whole numbers (upstream stores float32).
+    Float ``.npy`` maps are accepted when they hold whole numbers (upstream stores float32).
 
     Returns:
         ndarray: (H, W) uint8 part ids in [0, num_classes - 1].
     """
-    _read_bytes(path)
+    data = _read_bytes(path)
+    if not data[:len(_NPY_MAGIC)].tobytes() == _NPY_MAGIC:
+        return read_label_map(path, num_classes)
     try:
         ids = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:
@@ -375,3 +404,57 @@ def read_densepose(path: str, num_classes: int = NUM_DENSEPOSE_CLASSES) -> np.nd
         raise DataFileError(path, f'part ids in [{ids.min()}, {ids.max()}] outside '
                             f'[0, {num_classes - 1}]')
     return ids.astype(np.uint8)
+
+
+def read_dresscode_keypoints(path: str, num_keypoints: int = NUM_KEYPOINTS) -> np.ndarray:
+    """Read DressCode keypoints: ``{"keypoints": [[x, y, ...] x 18]}``, OpenPose-18 order.
+
+    Only x and y are used (the other fields are not documented); a keypoint is present
+    when x > 1 and y > 1 (the pose-map rule), and gets confidence 1.
+
+    Returns:
+        ndarray: (num_keypoints, 3) float32 (x, y, confidence) in the file's frame
+        (384 x 512 for DressCode: scale to the image, see ``LoadPoseKeypoints``);
+        absent keypoints are (0, 0, 0).
+    """
+    content = _read_json(path)
+    rows = content.get(DRESSCODE_JSON_KEY) if isinstance(content, dict) else None
+    if not isinstance(rows, list):
+        raise DataFileError(path, f"no {DRESSCODE_JSON_KEY!r} list in the keypoint JSON")
+    if len(rows) != num_keypoints:
+        raise DataFileError(path, f'expected {num_keypoints} keypoints, got {len(rows)}')
+    try:
+        xy = np.array([row[:2] for row in rows], dtype=np.float64)
+    except (TypeError, ValueError, IndexError) as err:
+        raise DataFileError(path, f'keypoints must be [x, y, ...] rows of numbers ({err})') \
+            from None
+    if xy.shape != (num_keypoints, 2):
+        raise DataFileError(path, f'keypoints must be [x, y, ...] rows, got shape {xy.shape}')
+    if not np.all(np.isfinite(xy)):
+        raise DataFileError(path, 'keypoints contain NaN or infinity')
+    keypoints = np.zeros((num_keypoints, KEYPOINT_FIELDS), dtype=np.float32)
+    present = (xy[:, 0] > 1) & (xy[:, 1] > 1)
+    keypoints[present, :2] = xy[present]
+    keypoints[present, 2] = 1.0
+    return keypoints
+
+
+def read_keypoints(path: str, pose_format: str = 'openpose18') -> np.ndarray:
+    """Read the 18 OpenPose (COCO-18 order) keypoints from any supported file.
+
+    Args:
+        path (str): the keypoint JSON.
+        pose_format (str): ``'openpose18'`` (VITON, 18 keypoints), ``'body25'`` (OpenPose
+            BODY_25, VITON-HD: the 18 are picked by joint name) or ``'dresscode'``
+            (``read_dresscode_keypoints``, coordinates in DressCode's 384 x 512 frame).
+
+    Returns:
+        ndarray: (18, 3) float32 (x, y, confidence).
+    """
+    if pose_format == 'openpose18':
+        return read_pose_keypoints(path, NUM_KEYPOINTS)
+    if pose_format == 'body25':
+        return read_pose_keypoints(path, len(BODY25_KEYPOINTS))[list(BODY25_TO_OPENPOSE18)]
+    if pose_format == 'dresscode':
+        return read_dresscode_keypoints(path)
+    raise ValueError(f'pose_format must be one of {POSE_FORMATS}, got {pose_format!r}')

@@ -22,7 +22,7 @@ import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .readers import DataFileError, MissingDataFileError, check_header
+from .readers import DataFileError, FileFormat, MissingDataFileError, check_header
 
 #: Modality -> folder suffix of the upstream layout (folder = f'{split}_{suffix}').
 UPSTREAM_SUFFIXES = dict(person='img', cloth='color', cloth_mask='edge', parsing='label',
@@ -33,9 +33,15 @@ CLOTH_MODALITIES = ('cloth', 'cloth_mask')
 CORE_MODALITIES = ('person', 'cloth', 'cloth_mask')
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 PAIR_MODES = ('auto', 'paired', 'unpaired')
+#: Modality -> how it is stored (``readers.FileFormat``: the ``check_header`` kind and
+#: how the dataset checker decodes it).
+MODALITY_FORMATS = dict(person=FileFormat('image', 'image'), cloth=FileFormat('image', 'image'),
+                        cloth_mask=FileFormat('image', 'mask'),
+                        parsing=FileFormat('label_map', 'parsing'),
+                        pose=FileFormat('json', 'openpose18'),
+                        densepose=FileFormat('npy', 'densepose'))
 #: Modality -> file kind of ``readers.check_header`` (how its reader decodes it).
-MODALITY_FILE_KINDS = dict(person='image', cloth='image', cloth_mask='image',
-                           parsing='label_map', pose='json', densepose='npy')
+MODALITY_FILE_KINDS = {modality: fmt.kind for modality, fmt in MODALITY_FORMATS.items()}
 #: Header checks run in threads (file-system latency, not CPU) above this many files.
 THREADED_HEADER_CHECKS = 512
 HEADER_CHECK_THREADS = 8
@@ -115,7 +121,8 @@ def _listing_pairs(data_prefix: Dict[str, str], mode: str) -> List[Tuple[str, st
     return list(zip(persons, cloths))
 
 
-def _check_prefix(data_prefix: Dict[str, str]) -> None:
+def check_data_prefix(data_prefix: Dict[str, str]) -> None:
+    """Raise ``ValueError`` on unknown modalities or a prefix without person / cloth."""
     unknown = set(data_prefix) - set(UPSTREAM_SUFFIXES)
     if unknown:
         raise ValueError(f'unknown modalities {sorted(unknown)} in data_prefix; expected some '
@@ -143,7 +150,7 @@ def build_samples(data_prefix: Dict[str, str], ann_file: Optional[str] = None,
     """
     if mode not in PAIR_MODES:
         raise ValueError(f'mode must be one of {PAIR_MODES}, got {mode!r}')
-    _check_prefix(data_prefix)
+    check_data_prefix(data_prefix)
     if ann_file:
         pairs = read_pair_list(ann_file)
     else:
@@ -163,6 +170,16 @@ def build_samples(data_prefix: Dict[str, str], ann_file: Optional[str] = None,
             sample[path_key(modality)] = osp.join(folder, name)
         samples.append(sample)
     return samples
+
+
+def find_missing_folders(samples: Sequence[dict], keys: Sequence[str]) -> List[Tuple[str, str]]:
+    """``(key, folder)`` for every folder of the files under ``keys`` that does not exist."""
+    missing = []
+    for key in keys:
+        for folder in dict.fromkeys(osp.dirname(sample[key]) for sample in samples):
+            if not osp.isdir(folder):
+                missing.append((key, folder))
+    return missing
 
 
 def find_missing_files(samples: Sequence[dict], keys: Sequence[str]) -> List[str]:
@@ -193,7 +210,8 @@ def _header_problems(jobs: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
 
 
 def find_unreadable_files(samples: Sequence[dict], keys: Sequence[str],
-                          threads: Optional[int] = None) -> List[Tuple[str, str]]:
+                          threads: Optional[int] = None,
+                          file_kinds: Optional[Dict[str, str]] = None) -> List[Tuple[str, str]]:
     """Files under ``keys`` that fail ``readers.check_header`` (no full decode).
 
     Empty files, files whose first bytes are not those of their modality's format
@@ -205,17 +223,20 @@ def find_unreadable_files(samples: Sequence[dict], keys: Sequence[str],
         keys (list[str]): ``<modality>_path`` keys to check.
         threads (int, optional): reading threads; None uses ``HEADER_CHECK_THREADS``
             above ``THREADED_HEADER_CHECKS`` files and one thread below.
+        file_kinds (dict, optional): modality -> ``check_header`` kind of the layout;
+            None uses the VITON kinds (``MODALITY_FILE_KINDS``).
 
     Returns:
         list[tuple[str, str]]: ``(path, reason)`` per bad file, in sample order.
     """
+    file_kinds = MODALITY_FILE_KINDS if file_kinds is None else file_kinds
     kinds = {}
     for key in keys:
         modality = key[:-len(_PATH_SUFFIX)] if key.endswith(_PATH_SUFFIX) else None
-        if modality not in MODALITY_FILE_KINDS:
+        if modality not in file_kinds:
             raise KeyError(f'no file kind for {key!r}; expected <modality>_path with a '
-                           f'modality among {list(MODALITY_FILE_KINDS)}')
-        kinds[key] = MODALITY_FILE_KINDS[modality]
+                           f'modality among {list(file_kinds)}')
+        kinds[key] = file_kinds[modality]
     jobs: Dict[str, str] = {}
     for sample in samples:
         for key in keys:

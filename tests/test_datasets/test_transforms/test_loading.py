@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from vtonbox.datasets.labels import BODY25_TO_OPENPOSE18
 from vtonbox.datasets.readers import DataFileError, MissingDataFileError, check_jpeg_complete
 from vtonbox.datasets.transforms import (
     LoadClothMask,
     LoadDensePose,
+    LoadDensePoseRendering,
     LoadParsing,
     LoadPoseKeypoints,
     LoadTryOnImage,
@@ -116,3 +118,67 @@ def test_truncated_jpeg_detected_even_when_a_decoder_accepts_it(tmp_path):
     with pytest.raises(DataFileError, match='truncated'):
         check_jpeg_complete('x.jpg', data[:len(data) * 3 // 4])
     check_jpeg_complete('x.png', np.frombuffer(b'\x89PNG....', np.uint8))  # not a JPEG
+
+
+def test_load_densepose_png_part_map(tmp_path):
+    """DressCode stores the part ids as PNG; the same loader reads them."""
+    ids = np.array([[0, 3, 24], [7, 15, 1]], dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / 'dp.png'), ids)
+    cv2.imwrite(str(tmp_path / 'range.png'), ids + 1)
+    out = LoadDensePose()(dict(densepose_path=str(tmp_path / 'dp.png')))['densepose']
+    assert out.dtype == np.uint8 and np.array_equal(out, ids)
+    with pytest.raises(DataFileError, match=r'\[25\] outside \[0, 24\]'):
+        LoadDensePose()(dict(densepose_path=str(tmp_path / 'range.png')))
+
+
+def test_load_densepose_rendering(tmp_path):
+    rgb = np.zeros((4, 6, 3), dtype=np.uint8)
+    rgb[1:3, 2:5] = (250, 20, 60)
+    cv2.imwrite(str(tmp_path / 'dp.png'), rgb[..., ::-1])
+    out = LoadDensePoseRendering()(dict(densepose_path=str(tmp_path / 'dp.png')))
+    assert 'densepose' not in out and np.array_equal(out['densepose_rgb'], rgb)
+    assert LoadDensePoseRendering().path_keys == ('densepose_path', )
+
+
+def test_load_body25_keypoints_by_joint_name(tmp_path):
+    rows = np.arange(75, dtype=float).reshape(25, 3) + 2
+    (tmp_path / 'b25.json').write_text(json.dumps(
+        {'people': [{'pose_keypoints_2d': rows.ravel().tolist()}]}))
+    out = LoadPoseKeypoints(pose_format='body25')(
+        dict(pose_path=str(tmp_path / 'b25.json')))['pose_keypoints']
+    assert out.shape == (18, 3) and np.array_equal(out, rows[list(BODY25_TO_OPENPOSE18)])
+    assert out[8].tolist() == rows[9].tolist()  # right hip: after BODY_25's mid-hip
+    short = _write(tmp_path, 'short.json', {'people': [{'pose_keypoints_2d': list(range(54))}]})
+    with pytest.raises(DataFileError, match='75'):
+        LoadPoseKeypoints(pose_format='body25')(dict(pose_path=short))
+
+
+def _write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(json.dumps(content))
+    return str(path)
+
+
+def test_load_dresscode_keypoints_scaled_from_the_384x512_frame(tmp_path):
+    rows = [[192.0, 256.0, 0.0, float(k)] for k in range(18)]
+    rows[3] = [-1.0, -1.0, 0.0, 3.0]  # not detected
+    path = _write(tmp_path, 'kp.json', {'keypoints': rows})
+    load = LoadPoseKeypoints(pose_format='dresscode')
+    person = np.zeros((1024, 768, 3), dtype=np.uint8)
+    out = load(dict(pose_path=path, person=person))['pose_keypoints']
+    assert out.shape == (18, 3) and out[0].tolist() == [384.0, 512.0, 1.0]
+    assert out[3].tolist() == [0.0, 0.0, 0.0]
+    wide = np.zeros((512, 768, 3), dtype=np.uint8)  # x and y scaled on their own axes
+    out = load(dict(pose_path=path, person=wide))['pose_keypoints']
+    assert out[0].tolist() == [384.0, 256.0, 1.0]
+    # without the loaded image, its size comes from the file header
+    cv2.imwrite(str(tmp_path / 'p.jpg'), np.zeros((256, 192, 3), np.uint8))
+    out = load(dict(pose_path=path, person_path=str(tmp_path / 'p.jpg')))['pose_keypoints']
+    assert out[0].tolist() == [96.0, 128.0, 1.0]
+    for content, reason in (({'keypoints': rows[:17]}, 'expected 18 keypoints'),
+                            ({'people': []}, "no 'keypoints' list"),
+                            ({'keypoints': [['a', 'b']] * 18}, 'rows of numbers')):
+        with pytest.raises(DataFileError, match=reason):
+            load(dict(pose_path=_write(tmp_path, 'bad.json', content), person=person))
+    with pytest.raises(ValueError, match='pose_format'):
+        LoadPoseKeypoints(pose_format='coco')

@@ -22,7 +22,7 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Callable, Dict, NamedTuple, Optional
+from typing import Callable, Dict, Iterable, NamedTuple, Optional
 
 import numpy as np
 
@@ -57,13 +57,18 @@ class SyntheticSample(NamedTuple):
 
 
 def render_sample(seed: int, split: str, index: int, height: int = 256,
-                  width: int = 192) -> SyntheticSample:
-    """Render one sample in memory (what ``make_synthetic_viton`` writes)."""
+                  width: int = 192, stream: int = 0) -> SyntheticSample:
+    """Render one sample in memory (what ``make_synthetic_viton`` writes).
+
+    ``stream`` > 0 draws from another independent sequence of samples (the DressCode
+    writer uses one per category); 0 is the VITON sequence.
+    """
     if split not in _SPLIT_CODES:
         raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
     if height < MIN_SIZE or width < MIN_SIZE:
         raise ValueError(f'height and width must be >= {MIN_SIZE}, got {height}x{width}')
-    rng = np.random.default_rng([int(seed), _SPLIT_CODES[split], int(index)])
+    key = [int(seed), _SPLIT_CODES[split], int(index)] + ([int(stream)] if stream else [])
+    rng = np.random.default_rng(key)
     frame = Frame(int(height), int(width))
     cloth, mask, shape = make_product_cloth(rng, frame)
     body = random_body(rng)
@@ -96,16 +101,38 @@ def _write_pairs(path: str, stems, cloth_stems) -> None:
         f.writelines(f'{p}_0.jpg {c}_1.jpg\n' for p, c in zip(stems, cloth_stems))
 
 
-def _prepare_folders(out_dir: str, split: str, overwrite: bool) -> Dict[str, str]:
-    folders = {m: osp.join(out_dir, name) for m, name in default_data_prefix(split).items()}
-    for folder in folders.values():
+def prepare_folders(folders: Iterable[str], overwrite: bool) -> None:
+    """Create empty folders; a non-empty one raises ``FileExistsError`` unless
+    ``overwrite`` (then it is emptied)."""
+    for folder in folders:
         if osp.isdir(folder) and os.listdir(folder):
             if not overwrite:
                 raise FileExistsError(f'{folder} is not empty; pass overwrite=True '
                                       '(--overwrite) to replace the synthetic data')
             shutil.rmtree(folder)
         os.makedirs(folder, exist_ok=True)
+
+
+def _prepare_folders(out_dir: str, split: str, overwrite: bool) -> Dict[str, str]:
+    folders = {m: osp.join(out_dir, name) for m, name in default_data_prefix(split).items()}
+    prepare_folders(folders.values(), overwrite)
     return folders
+
+
+def check_counts(num_train: int, num_test: int) -> Dict[str, int]:
+    """``dict(train=..., test=...)``, each in [0, MAX_SAMPLES_PER_SPLIT)."""
+    counts = dict(train=int(num_train), test=int(num_test))
+    for split, count in counts.items():
+        if not 0 <= count < MAX_SAMPLES_PER_SPLIT:
+            raise ValueError(f'num_{split} must be in [0, {MAX_SAMPLES_PER_SPLIT}), got {count}')
+    return counts
+
+
+def sample_stems(counts: Dict[str, int]) -> Dict[str, list]:
+    """Split -> sample stems (``000000``..., test ones from ``TEST_NAME_OFFSET``)."""
+    offsets = dict(train=0, test=TEST_NAME_OFFSET)
+    return {split: [f'{offsets[split] + i:06d}' for i in range(counts[split])]
+            for split in SPLITS}
 
 
 def make_synthetic_viton(out_dir: str, num_train: int = 64, num_test: int = 16, seed: int = 0,
@@ -125,18 +152,13 @@ def make_synthetic_viton(out_dir: str, num_train: int = 64, num_test: int = 16, 
         dict: paths of the pair lists (``train_pairs``, ``test_pairs``,
         ``test_pairs_paired``).
     """
-    counts = dict(train=int(num_train), test=int(num_test))
-    for split, count in counts.items():
-        if not 0 <= count < MAX_SAMPLES_PER_SPLIT:
-            raise ValueError(f'num_{split} must be in [0, {MAX_SAMPLES_PER_SPLIT}), got {count}')
+    counts = check_counts(num_train, num_test)
     os.makedirs(out_dir, exist_ok=True)
     total, done = sum(counts.values()), 0
     every = max(1, total // PROGRESS_STEPS)
-    stems = {}
+    stems = sample_stems(counts)
     for split in SPLITS:
         folders = _prepare_folders(out_dir, split, overwrite)
-        offset = TEST_NAME_OFFSET if split == 'test' else 0
-        stems[split] = [f'{offset + i:06d}' for i in range(counts[split])]
         for index, stem in enumerate(stems[split]):
             write_sample(folders, stem, render_sample(seed, split, index, height, width))
             done += 1

@@ -6,7 +6,9 @@ pixels the left/right ids are swapped: parsing (shoes 5/6, legs 9/10, arms 11/13
 DensePose parts (3/4, 5/6, ..., 23/24) and OpenPose keypoints (R/L shoulder, elbow,
 wrist, hip, knee, ankle, eye, ear). The in-shop cloth and its mask are flipped too, so
 that the worn garment stays a warp of the (mirrored) product cloth. Upstream PF-AFN
-trains without flipping, so the configs keep ``prob=0``.
+trains without flipping, so the configs keep ``prob=0``. A DensePose *rendering*
+(``densepose_rgb``) is mirrored but its colours cannot be swapped (they are not decoded
+into parts), so its left/right colours stay those of the unflipped person.
 """
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -21,7 +23,7 @@ from .pose import visible_keypoints
 
 DEFAULT_FLIP_KEYS = ('person', 'cloth', 'cloth_mask', 'cloth_unpaired', 'cloth_mask_unpaired',
                      'parsing', 'densepose', 'upper_cloth_mask', 'face_mask',
-                     'other_clothes_mask', 'arm_mask')
+                     'other_clothes_mask', 'arm_mask', 'densepose_rgb')
 #: Channel-first (C, H, W) maps (see formatting.CHANNEL_FIRST_KEYS) and their channel pairs.
 DEFAULT_CHANNEL_SWAPS = dict(pose=POSE_FLIP_PAIRS, densepose_onehot=DENSEPOSE_FLIP_PAIRS)
 DEFAULT_LABEL_SWAPS = dict(parsing=PARSING_FLIP_PAIRS, densepose=DENSEPOSE_FLIP_PAIRS)

@@ -20,10 +20,13 @@ from .pose import visible_keypoints
 
 DEFAULT_IMAGE_KEYS = ('person', 'cloth', 'cloth_unpaired')
 DEFAULT_MASK_KEYS = ('cloth_mask', 'cloth_mask_unpaired')
-DEFAULT_LABEL_KEYS = ('parsing', 'densepose')
+#: ``densepose_rgb`` (a colour rendering of DensePose) is resized like the id maps: nearest
+#: keeps its part colours, and its black background is padded with 0.
+DEFAULT_LABEL_KEYS = ('parsing', 'densepose', 'densepose_rgb')
 DEFAULT_KEYPOINT_KEYS = ('pose_keypoints', )
 #: Arrays that must have the same size on disk (first key is the reference of its group).
-DEFAULT_ALIGNED_GROUPS = (('person', 'parsing', 'densepose'), ('cloth', 'cloth_mask'),
+DEFAULT_ALIGNED_GROUPS = (('person', 'parsing', 'densepose', 'densepose_rgb'),
+                          ('cloth', 'cloth_mask'),
                           ('cloth_unpaired', 'cloth_mask_unpaired'))
 WHITE = 255
 MODEL_SIZE_DIVISOR = 32
@@ -105,7 +108,8 @@ class ResizePad(BaseTransform):
         size (tuple[int, int]): model (H, W), multiples of ``size_divisor``.
         image_keys (list[str]): RGB images; area/bilinear, padded with ``image_pad_value``.
         mask_keys (list[str]): masks; nearest, padded with ``mask_pad_value``.
-        label_keys (list[str]): id maps (parsing, DensePose); nearest, padded with 0.
+        label_keys (list[str]): id maps (parsing, DensePose) and the DensePose rendering;
+            nearest, padded with 0.
         keypoint_keys (list[str]): (K, 3) keypoints in ``ref_key`` pixels.
         ref_key (str): the person image whose geometry is recorded.
         aligned_groups (list[list[str]]): keys that must share their size on disk.

@@ -9,11 +9,27 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from PIL import Image
 
 from vtonbox.registry import TRANSFORMS
 
-from ..labels import NUM_DENSEPOSE_CLASSES, NUM_KEYPOINTS, NUM_PARSING_CLASSES
-from ..readers import read_densepose, read_gray, read_image, read_label_map, read_pose_keypoints
+from ..labels import (
+    DRESSCODE_KEYPOINT_FRAME,
+    NUM_DENSEPOSE_CLASSES,
+    NUM_KEYPOINTS,
+    NUM_PARSING_CLASSES,
+    POSE_FORMATS,
+)
+from ..readers import (
+    DataFileError,
+    read_densepose,
+    read_gray,
+    read_image,
+    read_keypoints,
+    read_label_map,
+    read_pose_keypoints,
+)
+from .pose import visible_keypoints
 
 
 def _as_keys(keys: Union[str, Sequence[str]]) -> Tuple[str, ...]:
@@ -109,42 +125,97 @@ class LoadParsing(_LoadFiles):
         return f'{self.__class__.__name__}(keys={list(self.keys)}, num_classes={self.num_classes})'
 
 
+#: Frame (H, W) the keypoints of each file format are stored in; None = image pixels.
+POSE_FRAMES = dict(openpose18=None, body25=None, dresscode=DRESSCODE_KEYPOINT_FRAME)
+
+
+def image_size(results: dict, key: str) -> Tuple[int, int]:
+    """(H, W) of ``results[key]`` if loaded, else read from the header of its file."""
+    if key in results:
+        return tuple(int(v) for v in np.asarray(results[key]).shape[:2])
+    path = _path_of(results, key)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except FileNotFoundError:
+        raise DataFileError(path, 'file not found') from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise DataFileError(path, f'cannot read the image size ({err})') from None
+    return int(height), int(width)
+
+
+def scale_keypoints(keypoints: np.ndarray, src_hw: Sequence[int],
+                    dst_hw: Sequence[int]) -> np.ndarray:
+    """(K, 3) keypoints of an ``src_hw`` frame -> pixels of a ``dst_hw`` image (x, y
+    scaled per axis; absent keypoints stay (0, 0, 0))."""
+    out = np.zeros_like(keypoints, dtype=np.float32)
+    visible = visible_keypoints(keypoints)
+    out[visible, 0] = keypoints[visible, 0] * (dst_hw[1] / src_hw[1])
+    out[visible, 1] = keypoints[visible, 1] * (dst_hw[0] / src_hw[0])
+    out[visible, 2] = keypoints[visible, 2]
+    return out
+
+
 @TRANSFORMS.register_module()
 class LoadPoseKeypoints(BaseTransform):
-    """Load OpenPose-18 JSON keypoints (``pose_keypoints`` or ``pose_keypoints_2d``).
+    """Load body keypoints as OpenPose-18 (COCO-18 order) rows in person pixels.
 
     Reads ``results['pose_path']``; adds ``results[out_key]``: (18, 3) float32 rows of
     (x, y, confidence) in person pixels; no person in the file -> all zeros.
 
+    File formats (``pose_format``): ``'openpose18'`` (VITON: ``pose_keypoints`` or
+    ``pose_keypoints_2d`` with 18 keypoints), ``'body25'`` (VITON-HD: OpenPose BODY_25,
+    the 18 COCO joints picked by name, ``labels.BODY25_TO_OPENPOSE18``) and
+    ``'dresscode'`` (``{"keypoints": [[x, y, ...] x 18]}`` in a 384 x 512 frame, scaled
+    here to the size of the person image ``frame_key``).
+
     Args:
         key (str): modality name whose ``<key>_path`` is read. Default ``'pose'``.
         out_key (str): where to store the keypoints. Default ``'pose_keypoints'``.
-        num_keypoints (int): keypoints per person. Default 18.
+        num_keypoints (int): keypoints per person of an ``'openpose18'`` file. Default 18.
+        pose_format (str): one of ``labels.POSE_FORMATS``. Default ``'openpose18'``.
+        frame_key (str): the image whose size the ``'dresscode'`` frame is scaled to (its
+            loaded array, else the header of ``<frame_key>_path``). Default ``'person'``.
     """
 
     def __init__(self, key: str = 'pose', out_key: str = 'pose_keypoints',
-                 num_keypoints: int = NUM_KEYPOINTS) -> None:
+                 num_keypoints: int = NUM_KEYPOINTS, pose_format: str = 'openpose18',
+                 frame_key: str = 'person') -> None:
+        if pose_format not in POSE_FORMATS:
+            raise ValueError(f'pose_format must be one of {POSE_FORMATS}, got {pose_format!r}')
+        if pose_format != 'openpose18' and num_keypoints != NUM_KEYPOINTS:
+            raise ValueError(f'pose_format={pose_format!r} gives the {NUM_KEYPOINTS} '
+                             f'OpenPose-18 keypoints; num_keypoints must be {NUM_KEYPOINTS}')
         self.key = key
         self.out_key = out_key
         self.num_keypoints = num_keypoints
+        self.pose_format = pose_format
+        self.frame_key = frame_key
 
     @property
     def path_keys(self) -> Tuple[str, ...]:
         return (f'{self.key}_path', )
 
     def transform(self, results: dict) -> dict:
-        results[self.out_key] = read_pose_keypoints(_path_of(results, self.key),
-                                                    self.num_keypoints)
+        path = _path_of(results, self.key)
+        if self.pose_format == 'openpose18':
+            keypoints = read_pose_keypoints(path, self.num_keypoints)
+        else:
+            keypoints = read_keypoints(path, self.pose_format)
+        frame = POSE_FRAMES[self.pose_format]
+        if frame is not None:
+            keypoints = scale_keypoints(keypoints, frame, image_size(results, self.frame_key))
+        results[self.out_key] = keypoints
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(key={self.key!r}, out_key={self.out_key!r}, '
-                f'num_keypoints={self.num_keypoints})')
+                f'num_keypoints={self.num_keypoints}, pose_format={self.pose_format!r})')
 
 
 @TRANSFORMS.register_module()
 class LoadDensePose(_LoadFiles):
-    """Load DensePose part-index maps from ``.npy``.
+    """Load DensePose part-index maps from ``.npy`` (VITON) or PNG (DressCode).
 
     Adds ``results[key]``: (H, W) uint8 ids in [0, num_classes - 1] (0 = background).
 
@@ -163,3 +234,33 @@ class LoadDensePose(_LoadFiles):
 
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(keys={list(self.keys)}, num_classes={self.num_classes})'
+
+
+@TRANSFORMS.register_module()
+class LoadDensePoseRendering(BaseTransform):
+    """Load an RGB *rendering* of DensePose (VITON-HD ``image-densepose/*.jpg``).
+
+    Unlike the part-index maps of ``LoadDensePose``, the rendering is a colour image; it
+    is kept under its own key so that no transform takes its colours for part ids.
+    Reads ``results[f'{key}_path']``; adds ``results[out_key]``: (H, W, 3) uint8 RGB.
+    ``DensePoseRenderingToInput`` makes the model input from it.
+
+    Args:
+        key (str): modality whose path is read. Default ``'densepose'``.
+        out_key (str): result key. Default ``'densepose_rgb'``.
+    """
+
+    def __init__(self, key: str = 'densepose', out_key: str = 'densepose_rgb') -> None:
+        self.key = key
+        self.out_key = out_key
+
+    @property
+    def path_keys(self) -> Tuple[str, ...]:
+        return (f'{self.key}_path', )
+
+    def transform(self, results: dict) -> dict:
+        results[self.out_key] = read_image(_path_of(results, self.key))
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(key={self.key!r}, out_key={self.out_key!r})'
