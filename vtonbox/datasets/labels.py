@@ -30,7 +30,7 @@ NUM_PARSING_CLASSES = len(PARSING_CLASSES)
 
 PARSING_IDS = {name: idx for idx, name in enumerate(PARSING_CLASSES)}
 
-#: Region masks built from the parsing map (pfafn-reference section 1.3).
+#: Region masks built from the parsing map (docs/user_guides/dataset_prepare.md, "Parsing ids").
 DEFAULT_PARSING_REGIONS = dict(
     upper_cloth_mask=(4, 7),
     face_mask=(1, 12),

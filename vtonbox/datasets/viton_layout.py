@@ -8,7 +8,7 @@ Two ways to list samples (both used by the datasets and by the checker):
   pair per line.
 
 Person-side files are found from the person image name, cloth-side files from the
-cloth name (pfafn-reference section 1.1)::
+cloth name (docs/user_guides/dataset_prepare.md, section 2)::
 
     person      <person folder>/X_0.jpg
     parsing     <parsing folder>/X_0.png

@@ -29,14 +29,8 @@ from ..readers import (
     read_label_map,
     read_pose_keypoints,
 )
+from .keys import as_keys
 from .pose import visible_keypoints
-
-
-def _as_keys(keys: Union[str, Sequence[str]]) -> Tuple[str, ...]:
-    keys = (keys, ) if isinstance(keys, str) else tuple(keys)
-    if not keys or not all(isinstance(k, str) for k in keys):
-        raise TypeError(f'keys must be a non-empty str or sequence of str, got {keys!r}')
-    return keys
 
 
 def _path_of(results: dict, key: str) -> str:
@@ -51,7 +45,7 @@ class _LoadFiles(BaseTransform):
     """Shared part of the loaders: read ``results[f'{key}_path']`` into ``results[key]``."""
 
     def __init__(self, keys: Union[str, Sequence[str]]) -> None:
-        self.keys = _as_keys(keys)
+        self.keys = as_keys(keys)
 
     @property
     def path_keys(self) -> Tuple[str, ...]:

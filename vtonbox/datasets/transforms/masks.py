@@ -8,9 +8,9 @@ from vtonbox.registry import TRANSFORMS
 
 from ..labels import DEFAULT_PARSING_REGIONS, NUM_DENSEPOSE_CLASSES
 from .deferred import ONE_HOT_OP, REGION_MASK_OP, defer_input
-from .loading import _as_keys
+from .keys import as_keys
 
-#: Upstream threshold: ``edge > 0.5`` on masks in [0, 1] (pfafn-reference section 1.5).
+#: Upstream threshold: ``edge > 0.5`` on masks in [0, 1] (docs/user_guides/dataset_prepare.md, §1).
 UPSTREAM_MASK_THRESHOLD = 0.5
 _UINT8_MAX = 255.0
 _UINT8_VALUES = np.arange(256)
@@ -32,7 +32,7 @@ class BinarizeMask(BaseTransform):
                  threshold: float = UPSTREAM_MASK_THRESHOLD) -> None:
         if not 0.0 <= threshold < 1.0:
             raise ValueError(f'threshold must be in [0, 1), got {threshold}')
-        self.keys = _as_keys(keys)
+        self.keys = as_keys(keys)
         self.threshold = threshold
         # uint8 masks: one table lookup instead of a float64 division per pixel.
         self._lut = (_UINT8_VALUES / _UINT8_MAX > threshold).astype(np.float32)
@@ -58,7 +58,8 @@ class BinarizeMask(BaseTransform):
 
 @TRANSFORMS.register_module()
 class ParsingToRegionMasks(BaseTransform):
-    """Group parsing ids into named region masks (pfafn-reference section 1.3).
+    """Group parsing ids into named region masks (docs/user_guides/dataset_prepare.md,
+    "Parsing ids").
 
     Defaults: ``upper_cloth_mask`` {4, 7} (7 is merged into upper clothes, as the
     training scripts do), ``face_mask`` {1, 12}, ``other_clothes_mask``

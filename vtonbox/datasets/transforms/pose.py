@@ -1,4 +1,5 @@
-"""Pose keypoints -> the 18-channel pose map of PF-AFN (pfafn-reference section 1.4)."""
+"""Pose keypoints -> the 18-channel pose map of PF-AFN (docs/user_guides/dataset_prepare.md,
+"Pose map and DensePose one-hot")."""
 from typing import Optional
 
 import numpy as np
