@@ -11,6 +11,11 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from vtonbox.evaluation import evaluate_folders, folder_record
 from vtonbox.evaluation.errors import EvaluationFileNotFoundError, EvaluationInputError
+from vtonbox.evaluation.functional.lpips import (
+    build_lpips_alex,
+    lpips_distance,
+    save_random_alexnet_weights,
+)
 from vtonbox.evaluation.image_io import list_images
 from vtonbox.utils.cli import UserError
 
@@ -63,6 +68,29 @@ def test_metrics_match_pytorch_fid_and_skimage(inception_weights, image_folders,
     assert record['warnings'] == result.notes and record['skipped'] == {'X': 'why'}
 
 
+@pytest.mark.parametrize('resize, key', [(None, 'LPIPS'), ((32, 32), 'LPIPS@32x32')])
+def test_lpips_on_pairs(image_folders, tmp_path, resize, key):
+    """LPIPS of the same-named pairs equals the functional value; its provenance (and the
+    preset, when given) goes into the record."""
+    real_dir, fake_dir = image_folders
+    weights = save_random_alexnet_weights(str(tmp_path / 'alex.pth'), seed=1)
+    result = evaluate_folders(real_dir, fake_dir, ['lpips', 'psnr'], lpips_weights=weights,
+                              lpips_resize=resize, show_progress=False)
+    model = build_lpips_alex(weights)
+    expected = np.mean([lpips_distance(model, np.array(Image.open(fake)),
+                                       np.array(Image.open(fake.replace(fake_dir, real_dir))),
+                                       resize) for fake in list_images(fake_dir)])
+    assert set(result.metrics) == {key, 'PSNR'}
+    assert result.metrics[key] > 0 and abs(result.metrics[key] - expected) <= 1e-6
+    assert result.weights_path is None  # no Inception
+    record = folder_record(result, real_dir, fake_dir, preset={'name': 'x'})
+    entry = record['protocol']['lpips'][key]
+    assert entry['resize'] == (list(resize) if resize else None)
+    assert entry['weights'] == 'alex.pth' and len(entry['weights_sha256']) == 64
+    assert record['protocol']['preset'] == {'name': 'x'}
+    assert 'preset' not in folder_record(result, real_dir, fake_dir)['protocol']
+
+
 def test_pairs_file_and_size_policy(tmp_path):
     real = make_images(2, seed=3)
     write_folder(tmp_path / 'real', real)
@@ -97,7 +125,7 @@ def test_folder_errors(tmp_path):
         evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'empty'), ['ssim'])
     assert isinstance(error.value, ValueError) and error.value.file == str(tmp_path / 'empty')
     with pytest.raises(ValueError, match='subset of'):
-        evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['lpips'])
+        evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['is'])
     with pytest.raises(FileNotFoundError, match='FID Inception weights not found'):
         evaluate_folders(str(tmp_path / 'real'), str(tmp_path / 'real'), ['fid'],
                          inception_weights=str(tmp_path / 'none.pth'))

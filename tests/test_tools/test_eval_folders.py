@@ -1,5 +1,6 @@
 """tools/eval_folders.py end to end: prints metrics and writes the JSON record; without
-the FID Inception weights it skips FID/KID with one line; user errors are one line."""
+the FID Inception (LPIPS AlexNet) weights it skips FID/KID (LPIPS) with one line;
+``--protocol`` takes a named preset's metrics and records it; user errors are one line."""
 import importlib.util
 import json
 import os
@@ -15,6 +16,13 @@ from vtonbox.evaluation.functional.inception import (
     FID_WEIGHTS_FILENAME,
     save_random_inception_weights,
 )
+from vtonbox.evaluation.functional.lpips import (
+    ALEXNET_WEIGHTS_FILENAME,
+    build_lpips_alex,
+    lpips_distance,
+    save_random_alexnet_weights,
+)
+from vtonbox.evaluation.protocols import get_protocol
 from vtonbox.utils.cli import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -156,11 +164,11 @@ def test_required_metric_not_requested(folders, capsys):
 
 
 def test_unknown_required_metric(folders, capsys):
-    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--require', 'lpips'],
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--require', 'ssim'],
                         capsys)
     assert code == 2 and 'Traceback' not in err
-    assert err == ("error: unknown metric 'lpips' in --require: choose from fid, kid (the "
-                   'metrics that need weights)\n')
+    assert err == ("error: unknown metric 'ssim' in --require: choose from fid, kid, lpips "
+                   '(the metrics that need weights)\n')
 
 
 def test_empty_weights_file_required(folders, tmp_path, capsys):
@@ -214,7 +222,7 @@ def test_no_common_names(folders, tmp_path, capsys):
     code, _, err = _run(['--real', folders[0], '--fake', other, '--metrics', 'ssim'], capsys)
     assert code == 2 and 'Traceback' not in err
     assert err == (f'error: no file name is in both folders ({other}, {folders[0]}): paired '
-                   'metrics (SSIM, PSNR) need matching names or a pairs file (--pairs)\n')
+                   'metrics (SSIM, PSNR, LPIPS) need matching names or a pairs file (--pairs)\n')
 
 
 def test_debug_shows_the_traceback(folders, tmp_path, capsys):
@@ -238,3 +246,152 @@ def test_batch_size_below_one(folders, capsys):
                         capsys)
     assert code == 2 and 'Traceback' not in err
     assert err == 'error: batch size 0 is below 1 (--batch-size): use e.g. --batch-size 50\n'
+
+
+# ------------------------------------------------------------------ LPIPS and --protocol
+
+
+@pytest.fixture
+def alexnet_weights(tmp_path):
+    return save_random_alexnet_weights(str(tmp_path / 'alex.pth'), seed=2)
+
+
+@pytest.fixture
+def no_alexnet(tmp_path, monkeypatch):
+    """An empty torch hub cache for the AlexNet; returns where it is looked for."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    return str(tmp_path / 'torch_home' / 'hub' / 'checkpoints' / ALEXNET_WEIGHTS_FILENAME)
+
+
+def _expected_lpips(folders, weights, resize=None):
+    model = build_lpips_alex(weights)
+    return np.mean([lpips_distance(model, np.array(Image.open(folders[1] / name)),
+                                   np.array(Image.open(folders[0] / name)), resize)
+                    for name in ('000000_0.png', '000001_0.png')])
+
+
+def test_lpips_on_paired_folders(folders, alexnet_weights, tmp_path, capsys):
+    out = tmp_path / 'metrics.json'
+    code, stdout, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'ssim',
+                              'lpips', '--lpips-weights', alexnet_weights, '--out', out], capsys)
+    assert code == 0 and err == '', err
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM', 'LPIPS'} and '"LPIPS"' in stdout
+    assert abs(record['metrics']['LPIPS'] - _expected_lpips(folders, alexnet_weights)) <= 1e-6
+    entry = record['protocol']['lpips']['LPIPS']
+    assert (entry['net'], entry['heads_version'], entry['resize']) == ('alex', '0.1', None)
+    assert entry['weights'] == 'alex.pth' and record['skipped'] == {}
+    assert 'preset' not in record['protocol']
+
+
+def test_lpips_skipped_without_weights(folders, no_alexnet, tmp_path, capsys):
+    """SSIM still runs; LPIPS is skipped with ONE line and the reason in the record."""
+    out = tmp_path / 'metrics.json'
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--metrics', 'ssim',
+                         'lpips', '--out', out], capsys)
+    assert code == 0 and 'Traceback' not in err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f'warning: skipping LPIPS: LPIPS AlexNet weights not found ({no_alexnet}): put '
+        f'{ALEXNET_WEIGHTS_FILENAME} there')
+    assert '--lpips-weights PATH' in lines[0] and '--require lpips' in lines[0]
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM'} and record['protocol']['lpips'] is None
+    assert record['skipped'] == {'LPIPS': f'LPIPS AlexNet weights not found ({no_alexnet})'}
+
+
+def test_require_lpips_fails_before_reading_images(folders, no_alexnet, capsys, monkeypatch):
+    tool = _tool()
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError('images were read')
+
+    monkeypatch.setattr(tool, 'evaluate_folders', no_evaluation)
+    code = run_tool(tool.main, ['--real', str(folders[0]), '--fake', str(folders[1]),
+                                '--metrics', 'ssim', 'lpips', '--require', 'lpips'])
+    err = capsys.readouterr().err
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith(f'error: LPIPS AlexNet weights not found ({no_alexnet}): put ')
+    assert '--lpips-weights PATH' in err
+
+
+def test_protocol_paired_setting(folders, alexnet_weights, tmp_path, capsys):
+    """hr-viton, paired: its metrics with its settings (gray SSIM, LPIPS at 128x128)."""
+    out = tmp_path / 'metrics.json'
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'hr-viton',
+                         '--setting', 'paired', '--lpips-weights', alexnet_weights, '--out',
+                         out], capsys)
+    assert code == 0 and err == '', err
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM', 'PSNR', 'LPIPS@128x128'}
+    assert abs(record['metrics']['LPIPS@128x128'] -
+               _expected_lpips(folders, alexnet_weights, (128, 128))) <= 1e-6
+    preset = record['protocol']['preset']
+    assert preset == dict(get_protocol('hr-viton').record_entry(), setting='paired')
+    assert record['protocol']['ssim']['variant'] == 'gray'
+    assert record['protocol']['lpips']['LPIPS@128x128']['resize'] == [128, 128]
+
+
+def test_protocol_paired_setting_rgb_ssim(folders, alexnet_weights, tmp_path, capsys):
+    out = tmp_path / 'metrics.json'
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'viton-hd',
+                         '--setting', 'paired', '--lpips-weights', alexnet_weights, '--out',
+                         out], capsys)
+    assert code == 0, err
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM-RGB', 'PSNR', 'LPIPS'}
+    assert record['protocol']['preset']['name'] == 'viton-hd'
+
+
+def test_protocol_unpaired_setting_without_weights_fails(folders, no_hub_weights, capsys):
+    """The unpaired run has only FID/KID: without their weights nothing is left, an error."""
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'viton',
+                         '--setting', 'unpaired'], capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights})')
+
+
+def test_unknown_protocol(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'vitonhd',
+                         '--setting', 'paired'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ("error: unknown evaluation protocol 'vitonhd' (--protocol): choose from "
+                   'viton, viton-hd, dresscode, hr-viton (docs/user_guides/evaluation.md, '
+                   '"Protocols")\n')
+
+
+def test_protocol_without_setting(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'viton'],
+                        capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ('error: --protocol viton needs --setting (--setting): add --setting paired '
+                   '(folders of paired try-ons: SSIM, PSNR, LPIPS) or --setting unpaired '
+                   '(FID, KID)\n')
+
+
+def test_setting_without_protocol(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--setting', 'paired'],
+                        capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ('error: --setting needs --protocol (--setting): add --protocol NAME (viton, '
+                   'viton-hd, dresscode, hr-viton) or drop --setting\n')
+
+
+@pytest.mark.parametrize('option', [['--metrics', 'ssim'], ['--ssim-variant', 'rgb'],
+                                    ['--lpips-resize', '64', '64']])
+def test_option_the_protocol_sets(folders, capsys, option):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'viton',
+                         '--setting', 'paired', *option], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == (f'error: {option[0]} is set by --protocol viton ({option[0]}): drop '
+                   f'{option[0]}, or drop --protocol to choose the metrics and their settings '
+                   'yourself\n')
+
+
+def test_required_metric_in_the_other_setting(folders, capsys):
+    code, _, err = _run(['--real', folders[0], '--fake', folders[1], '--protocol', 'dresscode',
+                         '--setting', 'paired', '--require', 'fid'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ('error: --require fid: --protocol dresscode computes no FID in the paired '
+                   'setting: FID is in its unpaired setting (--setting unpaired), or drop '
+                   '--require fid\n')

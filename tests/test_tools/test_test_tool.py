@@ -20,6 +20,8 @@ from vtonbox.evaluation.functional.inception import (
     FID_WEIGHTS_FILENAME,
     save_random_inception_weights,
 )
+from vtonbox.evaluation.functional.lpips import save_random_alexnet_weights
+from vtonbox.evaluation.protocols import get_protocol
 from vtonbox.utils.cli import run_tool
 
 #: Synthetic data at the tiny model's size, so no resampling differs between paths.
@@ -87,6 +89,43 @@ def test_test_tool_record_and_inferencer_agree(tmp_path):
     from_tool = cv2.cvtColor(cv2.imread(str(show / 'unpaired' / stem)), cv2.COLOR_BGR2RGB)
     assert output['tryon'].shape == from_tool.shape
     assert np.abs(output['tryon'].astype(int) - from_tool.astype(int)).max() <= 1
+
+
+def test_test_tool_with_a_protocol(tmp_path):
+    """--protocol viton-hd: the preset's metrics replace the config's (SSIM on RGB, PSNR,
+    LPIPS paired; FID, KID unpaired), --cfg-options still set their weights files, and the
+    record carries the preset."""
+    data = tmp_path / 'data'
+    make_synthetic_viton(str(data), num_train=0, num_test=4, seed=3, height=HEIGHT,
+                         width=WIDTH)
+    config, checkpoint = write_tiny_model(tmp_path, size=(HEIGHT, WIDTH))
+    inception = save_random_inception_weights(str(tmp_path / 'inception.pth'))
+    alexnet = save_random_alexnet_weights(str(tmp_path / 'alex.pth'))
+    options = _data_options(data) + [
+        f'test_evaluator.0.inception_weights={inception}',
+        f'test_evaluator.1.inception_weights={inception}',
+        f'test_evaluator.0.cache_dir={tmp_path}', f'test_evaluator.1.cache_dir={tmp_path}',
+        'test_evaluator.1.num_subsets=3', f'val_evaluator.2.backbone_weights={alexnet}',
+    ]
+    out = tmp_path / 'metrics.json'
+    result = subprocess.run(
+        [sys.executable, TOOL, config, checkpoint, '--protocol', 'viton-hd', '--work-dir',
+         str(tmp_path / 'w'), '--out', str(out), '--cfg-options', *options],
+        cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'warning: skipping' not in result.stderr
+    assert f'record written to {out}' in result.stderr
+    record = json.loads(out.read_text())
+    assert set(record['metrics']) == {'SSIM-RGB', 'PSNR', 'LPIPS', 'FID', 'KIDx1000',
+                                      'KIDx1000_std'}
+    assert record['metrics']['LPIPS'] > 0 and 0 < record['metrics']['SSIM-RGB'] < 1
+    protocol = record['protocol']
+    assert protocol['preset'] == get_protocol('viton-hd').record_entry()
+    assert protocol['ssim']['variant'] == 'rgb'
+    assert protocol['lpips']['LPIPS']['resize'] is None
+    assert protocol['lpips']['LPIPS']['weights'] == 'alex.pth'
+    assert protocol['fid']['weights'] == 'inception.pth' and record['skipped'] == {}
+    assert list(protocol['protocols']) == ['unpaired', 'paired']
 
 
 def test_test_tool_skips_fid_kid_without_weights(tmp_path):
@@ -201,6 +240,35 @@ def test_require_kid_not_in_the_run(tool, tiny_config, tmp_path, capsys):
     assert code == 2 and 'Traceback' not in err
     assert err == ('error: --require fid: this run computes no FID: add a FID entry to '
                    'test_evaluator (or val_evaluator) of the config (or drop --require fid)\n')
+
+
+def test_unknown_protocol(tool, tiny_config, tmp_path, capsys):
+    code, err = _run(tool, [tiny_config, tmp_path / 'm.pth', '--protocol', 'VITON'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ("error: unknown evaluation protocol 'VITON' (--protocol): choose from "
+                   'viton, viton-hd, dresscode, hr-viton (docs/user_guides/evaluation.md, '
+                   '"Protocols")\n')
+
+
+def test_protocol_require_outside_the_selected_protocols(tool, tiny_config, tmp_path, capsys):
+    code, err = _run(tool, [tiny_config, tmp_path / 'm.pth', '--protocol', 'viton',
+                            '--protocols', 'paired', '--require', 'fid'], capsys)
+    assert code == 2 and 'Traceback' not in err
+    assert err == ('error: --require fid: --protocol viton computes no FID in the paired '
+                   'setting: FID is in its unpaired setting (--protocols paired unpaired), or '
+                   'drop --require fid\n')
+
+
+def test_protocol_require_lpips_without_weights(tool, tiny_config, tmp_path, monkeypatch,
+                                                capsys):
+    """The preset's LPIPS is planned like the config's: required, its missing file is an
+    error at start, naming the option that sets it."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
+    code, err = _run(tool, [tiny_config, tmp_path / 'm.pth', '--protocol', 'hr-viton',
+                            '--protocols', 'paired', '--require', 'lpips'], capsys)
+    assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
+    assert err.startswith('error: LPIPS AlexNet weights not found (')
+    assert '--cfg-options val_evaluator.2.backbone_weights=PATH' in err
 
 
 def test_unknown_required_metric(tool, tiny_config, tmp_path, capsys):

@@ -12,6 +12,13 @@ from .inception_plan import (
     plan_inception_metrics,
 )
 from .metrics import FID, KID, PSNR, SSIM, MaskedL1
+from .protocols import (
+    EVALUATION_PROTOCOLS,
+    EvaluationProtocol,
+    apply_protocol,
+    get_protocol,
+    protocol_evaluators,
+)
 from .record import (
     build_record,
     fid_implementation,
@@ -25,5 +32,6 @@ __all__ = [
     'folder_record', 'FolderEvaluation', 'EvaluationWarning', 'build_record', 'write_record',
     'fid_implementation', 'metric_provenance', 'metric_outcomes', 'EvaluationFileNotFoundError',
     'EvaluationInputError', 'FID_MIN_IMAGES', 'KID_MIN_IMAGES', 'InceptionMetricSpec',
-    'InceptionPlan', 'parse_required_metrics', 'plan_inception_metrics'
+    'InceptionPlan', 'parse_required_metrics', 'plan_inception_metrics', 'EVALUATION_PROTOCOLS',
+    'EvaluationProtocol', 'apply_protocol', 'get_protocol', 'protocol_evaluators'
 ]

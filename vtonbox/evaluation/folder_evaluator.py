@@ -2,10 +2,11 @@
 
 * FID / KID: all images of ``real_dir`` vs. all images of ``fake_dir``, listed and read as
   pytorch-fid does (so FID equals ``python -m pytorch_fid REAL_DIR FAKE_DIR``).
-* SSIM / PSNR: matched pairs, by equal file name in both folders or by a pairs file of
-  ``fake_name real_name`` lines. Size policy: a pair whose images differ in size is an
-  error (nothing is resized silently); FID/KID accept different sizes (Inception resizes
-  every image to 299x299) but warn, since the resize changes the numbers.
+* SSIM / PSNR / LPIPS: matched pairs, by equal file name in both folders or by a pairs
+  file of ``fake_name real_name`` lines. Size policy: a pair whose images differ in size
+  is an error (nothing is resized silently; LPIPS's optional resize applies to both images
+  of a pair of equal size); FID/KID accept different sizes (Inception resizes every image
+  to 299x299) but warn, since the resize changes the numbers.
 * FID / KID from fewer than ``FID_MIN_IMAGES`` / ``KID_MIN_IMAGES`` images warn (the
   values are then biased / unreliable); the image counts go into the record.
 
@@ -25,6 +26,7 @@ from .errors import EvaluationFileNotFoundError, EvaluationInputError
 from .feature_extractor import DEFAULT_BATCH_SIZE, InceptionFeatureExtractor
 from .functional.fid import feature_statistics, frechet_distance
 from .functional.kid import KID_NUM_SUBSETS, KID_SEED, KID_SUBSET_SIZE, kernel_inception_distance
+from .functional.lpips import build_lpips_alex, lpips_distance, lpips_metric_key, lpips_provenance
 from .functional.psnr import psnr
 from .functional.ssim import SSIM_VARIANTS, ssim
 from .image_io import image_size, list_images, load_rgb, read_pairs
@@ -34,9 +36,12 @@ from .real_statistics import load_or_compute_real_statistics
 from .record import build_record
 
 #: Metric names understood by :func:`evaluate_folders`.
-FOLDER_METRICS = ('fid', 'kid', 'ssim', 'psnr')
+FOLDER_METRICS = ('fid', 'kid', 'ssim', 'psnr', 'lpips')
+#: What ``tools/eval_folders.py`` computes without ``--metrics`` (LPIPS only when asked).
+DEFAULT_FOLDER_METRICS = ('fid', 'kid', 'ssim', 'psnr')
 _INCEPTION_METRICS = ('fid', 'kid')
-_PAIRED_METRICS = ('ssim', 'psnr')
+_PAIRED_METRICS = ('ssim', 'psnr', 'lpips')
+_PAIRED_NAMES = 'SSIM, PSNR, LPIPS'
 
 
 @dataclass
@@ -55,6 +60,8 @@ class FolderEvaluation:
     notes: List[str] = field(default_factory=list)
     #: FID/KID name -> ``{'generated', 'real', 'min_reliable'}`` image counts.
     inception_images: Dict[str, Dict[str, int]] = field(default_factory=dict)
+    #: LPIPS key -> its provenance (``lpips_provenance``), when LPIPS ran.
+    lpips: Dict[str, dict] = field(default_factory=dict)
 
 
 class EvaluationWarning(UserWarning):
@@ -105,10 +112,10 @@ def match_pairs(real_dir: str, fake_dir: str, pairs_file: Optional[str] = None,
     if not pairs:
         raise EvaluationInputError(
             'no file name is in both folders', f'{fake_dir}, {real_dir}',
-            'paired metrics (SSIM, PSNR) need matching names or a pairs file (--pairs)')
+            f'paired metrics ({_PAIRED_NAMES}) need matching names or a pairs file (--pairs)')
     if len(pairs) < len(fake_files):
         warn(f'{len(fake_files) - len(pairs)} of {len(fake_files)} generated images have no '
-             'same-named real image and are left out of SSIM/PSNR')
+             f'same-named real image and are left out of {_PAIRED_NAMES}')
     return pairs
 
 
@@ -124,37 +131,51 @@ def _check_pair_sizes(pairs: Sequence[Tuple[str, str]]) -> None:
             raise EvaluationInputError(
                 f'size mismatch: {fake_path} is {fake_size} but {real_path} is {real_size} '
                 '(H, W)', fake_path,
-                'save outputs at the real image size (vtonbox does not resize for SSIM/PSNR)')
+                f'save outputs at the real image size (vtonbox does not resize for '
+                f'{_PAIRED_NAMES})')
 
 
 def _paired_scores(pairs, ssim_variant: Optional[str], want_psnr: bool,
-                   show_progress: bool) -> Dict[str, float]:
-    ssim_values, psnr_values = [], []
-    progress = _LazyProgress(len(pairs), f'SSIM/PSNR on {len(pairs)} pairs', show_progress)
+                   show_progress: bool, lpips_model=None,
+                   lpips_resize: Optional[Tuple[int, int]] = None) -> Dict[str, float]:
+    """Mean SSIM (if ``ssim_variant``), PSNR (if ``want_psnr``) and LPIPS (if
+    ``lpips_model``) over the pairs."""
+    ssim_values, psnr_values, lpips_values = [], [], []
+    names = [name for name, wanted in (('SSIM', ssim_variant), ('PSNR', want_psnr),
+                                       ('LPIPS', lpips_model)) if wanted]
+    progress = _LazyProgress(len(pairs), f'{"/".join(names)} on {len(pairs)} pairs',
+                             show_progress)
     for fake_path, real_path in pairs:
         fake, real = load_rgb(fake_path), load_rgb(real_path)
         if fake.shape != real.shape:
             raise EvaluationInputError(
                 f'size mismatch: {fake_path} is {fake.shape[:2]} but {real_path} is '
                 f'{real.shape[:2]} (H, W)', fake_path,
-                'save outputs at the real image size (vtonbox does not resize for SSIM/PSNR)')
+                f'save outputs at the real image size (vtonbox does not resize for '
+                f'{_PAIRED_NAMES})')
         if ssim_variant is not None:
             ssim_values.append(ssim(fake, real, ssim_variant))
         if want_psnr:
             psnr_values.append(psnr(fake, real))
+        if lpips_model is not None:
+            lpips_values.append(lpips_distance(lpips_model, fake, real, lpips_resize))
         progress.update()
     scores = {}
     if ssim_variant is not None:
         scores['SSIM' if ssim_variant == 'gray' else 'SSIM-RGB'] = float(np.mean(ssim_values))
     if want_psnr:
         scores['PSNR'] = float(np.mean(psnr_values))
+    if lpips_model is not None:
+        scores[lpips_metric_key(lpips_resize)] = float(np.mean(lpips_values))
     return scores
 
 
-def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLDER_METRICS,
+def evaluate_folders(real_dir: str, fake_dir: str,
+                     metrics: Sequence[str] = DEFAULT_FOLDER_METRICS,
                      pairs_file: Optional[str] = None, inception_weights: Optional[str] = None,
                      batch_size: int = DEFAULT_BATCH_SIZE, device: str = 'cpu',
-                     ssim_variant: str = 'gray',
+                     ssim_variant: str = 'gray', lpips_weights: Optional[str] = None,
+                     lpips_resize: Optional[Sequence[int]] = None,
                      kid_num_subsets: int = KID_NUM_SUBSETS,
                      kid_subset_size: int = KID_SUBSET_SIZE, kid_seed: int = KID_SEED,
                      cache_dir: Optional[str] = None, use_cache: bool = True,
@@ -165,12 +186,15 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
     Args:
         real_dir (str): real images (e.g. the 2,032 VITON test person photos).
         fake_dir (str): generated images.
-        metrics (list[str]): subset of ``('fid', 'kid', 'ssim', 'psnr')``.
-        pairs_file (str, optional): ``fake_name real_name`` lines for SSIM/PSNR.
+        metrics (list[str]): subset of ``('fid', 'kid', 'ssim', 'psnr', 'lpips')``.
+        pairs_file (str, optional): ``fake_name real_name`` lines for SSIM/PSNR/LPIPS.
         inception_weights (str, optional): FID Inception weights; None = torch hub cache.
         batch_size (int): Inception batch size.
-        device (str): where Inception runs.
+        device (str): where Inception and LPIPS run.
         ssim_variant (str): ``'gray'`` (default protocol) or ``'rgb'``.
+        lpips_weights (str, optional): LPIPS AlexNet file; None = torch hub cache.
+        lpips_resize ((int, int), optional): (H, W) LPIPS resizes both images to (PIL
+            bilinear, HR-VITON's ``(128, 128)``); None = full resolution.
         kid_num_subsets, kid_subset_size, kid_seed: KID subset sampling.
         cache_dir (str, optional): real-statistics cache folder; use_cache: use it.
         show_progress (bool): print progress bars.
@@ -179,7 +203,11 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
 
     Returns:
         FolderEvaluation: metric values (``FID``, ``KIDx1000``, ``KIDx1000_std``, ``SSIM``
-        or ``SSIM-RGB``, ``PSNR``) and counts.
+        or ``SSIM-RGB``, ``PSNR``, ``LPIPS`` or ``LPIPS@HxW``) and counts.
+
+    Raises:
+        EvaluationFileNotFoundError: a folder, the pairs file or a weights file is missing.
+        EvaluationInputError: unusable images, pairs or weights.
     """
     metrics = [m.lower() for m in metrics]
     unknown = sorted(set(metrics) - set(FOLDER_METRICS))
@@ -235,26 +263,38 @@ def evaluate_folders(real_dir: str, fake_dir: str, metrics: Sequence[str] = FOLD
     if pairs is not None:
         result.num_pairs = len(pairs)
         result.ssim_variant = ssim_variant if 'ssim' in metrics else None
+        lpips_model = None
+        if 'lpips' in metrics:
+            lpips_model = build_lpips_alex(lpips_weights, device)
+            result.lpips[lpips_metric_key(lpips_resize)] = lpips_provenance(
+                lpips_model.weights_path, lpips_resize)
         result.metrics.update(
-            _paired_scores(pairs, result.ssim_variant, 'psnr' in metrics, show_progress))
+            _paired_scores(pairs, result.ssim_variant, 'psnr' in metrics, show_progress,
+                           lpips_model, lpips_resize))
     return result
 
 
 def folder_record(evaluation: FolderEvaluation, real_dir: str, fake_dir: str,
                   pairs_file: Optional[str] = None,
-                  skipped: Optional[Dict[str, str]] = None) -> dict:
+                  skipped: Optional[Dict[str, str]] = None,
+                  preset: Optional[dict] = None) -> dict:
     """The JSON record (see :func:`vtonbox.evaluation.record.build_record`) of a folder run.
 
     Args:
         skipped (dict, optional): metrics not computed and why (e.g. from
             :func:`~vtonbox.evaluation.inception_plan.plan_inception_metrics`).
+        preset (dict, optional): the evaluation protocol used
+            (:meth:`~vtonbox.evaluation.protocols.EvaluationProtocol.record_entry` plus its
+            ``setting``), recorded as ``protocol.preset``.
     """
+    extra = dict(real_dir=osp.abspath(real_dir), fake_dir=osp.abspath(fake_dir),
+                 num_real_images=evaluation.num_real, num_pairs=evaluation.num_pairs)
+    if preset is not None:
+        extra['preset'] = preset
     return build_record(
         evaluation.metrics, dataset_root=osp.abspath(real_dir), split='folders',
         num_images=evaluation.num_fake, pair_list=pairs_file,
         fid_weights=evaluation.weights_path, ssim_variant=evaluation.ssim_variant,
         image_size=evaluation.image_size, image_format=evaluation.image_format,
-        extra=dict(real_dir=osp.abspath(real_dir), fake_dir=osp.abspath(fake_dir),
-                   num_real_images=evaluation.num_real, num_pairs=evaluation.num_pairs),
-        skipped=skipped, inception_images=evaluation.inception_images,
-        warnings=evaluation.notes)
+        extra=extra, skipped=skipped, inception_images=evaluation.inception_images,
+        warnings=evaluation.notes, lpips=evaluation.lpips or None)

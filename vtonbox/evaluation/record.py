@@ -5,6 +5,8 @@ pair list hash, count, size, file format), which FID implementation and weights,
 SSIM variant, which LPIPS network, package version, resize and backbone weights, which
 checkpoint. :func:`build_record` collects all of that;
 ``tools/test.py`` and ``tools/eval_folders.py`` both write it with :func:`write_record`.
+With ``--protocol NAME`` both add ``protocol.preset``: the named evaluation protocol and
+its settings (:meth:`vtonbox.evaluation.protocols.EvaluationProtocol.record_entry`).
 """
 import datetime
 import json

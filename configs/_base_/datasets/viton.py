@@ -1,4 +1,4 @@
-# VITON at 256 x 192 for PF-AFN (pfafn-reference section 1): every modality of the
+# VITON at 256 x 192 for PF-AFN (docs/user_guides/dataset_prepare.md): every modality of the
 # upstream training package, an unpaired cloth per sample, upstream folder names.
 # Images stay uint8 until the data preprocessor, which maps them to [-1, 1]. The pose
 # maps, region masks and DensePose one-hots are built there too, on the model's device
@@ -93,6 +93,9 @@ test_dataloader = dict(
 
 # The two protocols of this data: unpaired (FID/KID vs the real test persons) on the test
 # split; paired (SSIM/PSNR vs the person's own photo) as the validation loop.
+# These are the `viton` evaluation protocol's metrics (vtonbox/evaluation/protocols.py,
+# checked by tests/test_evaluation/test_protocols.py) without its LPIPS extra, so runs
+# without the AlexNet weights stay quiet; `tools/test.py --protocol viton` adds it.
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 val_evaluator = [dict(type='SSIM'), dict(type='PSNR')]

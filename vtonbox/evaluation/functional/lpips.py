@@ -52,7 +52,8 @@ _ALEX_CONV_SLICES = {0: 1, 3: 2, 6: 3, 8: 4, 10: 5}
 
 __all__ = [
     'ALEXNET_WEIGHTS_FILENAME', 'ALEXNET_WEIGHTS_URL', 'HRVITON_LPIPS_SIZE', 'LPIPS_NET',
-    'lpips_version', 'lpips_protocol', 'default_alexnet_weights_path', 'alexnet_weights_todo',
+    'lpips_version', 'lpips_protocol', 'lpips_metric_key', 'lpips_provenance',
+    'default_alexnet_weights_path', 'alexnet_weights_todo',
     'resolve_alexnet_weights', 'load_alexnet_backbone', 'build_lpips_alex',
     'lpips_input', 'lpips_distance', 'save_random_alexnet_weights'
 ]
@@ -71,6 +72,24 @@ def lpips_protocol(resize: Optional[Sequence[int]] = None) -> str:
     if resize is None:
         return LPIPS_RESIZE_CONVENTIONS[None]
     return LPIPS_RESIZE_CONVENTIONS['resize'].format(size=tuple(int(s) for s in resize))
+
+
+def lpips_metric_key(resize: Optional[Sequence[int]] = None) -> str:
+    """Key of the value: ``'LPIPS'`` at full resolution, ``'LPIPS@128x128'`` for
+    ``resize=(128, 128)``."""
+    if resize is None:
+        return 'LPIPS'
+    height, width = (int(s) for s in resize)
+    return f'LPIPS@{height}x{width}'
+
+
+def lpips_provenance(weights_file: str, resize: Optional[Sequence[int]] = None) -> dict:
+    """What an LPIPS value depends on (for the JSON record): ``net``, ``heads_version``,
+    ``implementation``, ``resize``, ``description`` and ``weights_file``."""
+    return dict(net=LPIPS_NET, heads_version=LPIPS_HEADS_VERSION,
+                implementation=f'lpips {lpips_version()}',
+                resize=[int(s) for s in resize] if resize is not None else None,
+                description=lpips_protocol(resize), weights_file=weights_file)
 
 
 def default_alexnet_weights_path() -> str:

@@ -7,12 +7,10 @@ import torch
 from vtonbox.registry import METRICS
 
 from ..functional.lpips import (
-    LPIPS_HEADS_VERSION,
-    LPIPS_NET,
     build_lpips_alex,
     lpips_distance,
-    lpips_protocol,
-    lpips_version,
+    lpips_metric_key,
+    lpips_provenance,
     resolve_alexnet_weights,
 )
 from .inception_metric import sample_image
@@ -48,17 +46,14 @@ class LPIPS(PairedImageMetric):
         super().__init__(pred_key, gt_key, collect_device, prefix, collect_dir)
         self.weights_path = resolve_alexnet_weights(backbone_weights)
         self.resize = resize
-        self.metric_key = 'LPIPS' if resize is None else f'LPIPS@{resize[0]}x{resize[1]}'
+        self.metric_key = lpips_metric_key(resize)
         self._model = self._model_device = None
         self._device = torch.device('cpu')
 
     @property
     def provenance(self) -> dict:
         """What the value depends on (for the JSON record)."""
-        return dict(net=LPIPS_NET, heads_version=LPIPS_HEADS_VERSION,
-                    implementation=f'lpips {lpips_version()}',
-                    resize=list(self.resize) if self.resize is not None else None,
-                    description=lpips_protocol(self.resize), weights_file=self.weights_path)
+        return lpips_provenance(self.weights_path, self.resize)
 
     def model(self) -> torch.nn.Module:
         """The network on the device of the images (built on first use)."""
