@@ -1,8 +1,6 @@
 """configs/human_parser.py and configs/synthetic/human_parser.py: model, data, a short run."""
 import json
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,10 +8,12 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from tests.conftest import REPO_ROOT, tool_env
+from tests.conftest import REPO_ROOT
+from tests.helpers.tool_runs import fresh_process_state, load_tool
 from vtonbox.datasets import make_synthetic_viton, read_label_map
 from vtonbox.registry import DATASETS, MODELS
 from vtonbox.utils import register_all_modules
+from vtonbox.utils.cli import run_tool
 
 VITON_CONFIG = osp.join(REPO_ROOT, 'configs', 'human_parser.py')
 SYNTHETIC_CONFIG = osp.join(REPO_ROOT, 'configs', 'synthetic', 'human_parser.py')
@@ -93,20 +93,21 @@ def test_synthetic_config_builds_model_and_data(tiny_root):
     assert preds[0].pred_parsing.shape == (1, HEIGHT, WIDTH)
 
 
-def test_synthetic_config_trains_and_tests(tiny_root, tmp_path):
+def test_synthetic_config_trains_and_tests(tiny_root, tmp_path, capsys):
+    """tools/train.py then tools/test.py on the config, through their ``main`` in this
+    process (both tools run as real processes in tests/test_tools)."""
     work_dir = str(tmp_path / 'work')
     roots = [f'{loader}.dataset.data_root={tiny_root}'
              for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     options = [*roots, f'train_dataloader.batch_size={BATCH}', 'train_dataloader.num_workers=0',
                'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
                'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1']
-    env = tool_env()
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', SYNTHETIC_CONFIG, '--work-dir', work_dir,
-         '--cfg-options', *options], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=300)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    with fresh_process_state():
+        status = run_tool(load_tool('train.py').main,
+                          [SYNTHETIC_CONFIG, '--work-dir', work_dir, '--cfg-options', *options])
+        captured = capsys.readouterr()
+    log = captured.out + captured.err
+    assert status == 0, log[-3000:]
     assert f'Epoch(train) [1][{NUM_TRAIN // BATCH}/{NUM_TRAIN // BATCH}]' in log
     assert 'mIoU' in log
     ckpt = osp.join(work_dir, 'epoch_1.pth')
@@ -114,11 +115,12 @@ def test_synthetic_config_trains_and_tests(tiny_root, tmp_path):
     assert state['meta']['iter'] == NUM_TRAIN // BATCH
 
     out = str(tmp_path / 'metrics.json')
-    result = subprocess.run(
-        [sys.executable, 'tools/test.py', SYNTHETIC_CONFIG, ckpt, '--work-dir', work_dir,
-         '--protocols', 'unpaired', '--out', out, '--cfg-options', *roots], cwd=REPO_ROOT, env=env,
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    with fresh_process_state():
+        status = run_tool(load_tool('test.py').main,
+                          [SYNTHETIC_CONFIG, ckpt, '--work-dir', work_dir, '--protocols',
+                           'unpaired', '--out', out, '--cfg-options', *roots])
+        captured = capsys.readouterr()
+    assert status == 0, (captured.out + captured.err)[-3000:]
     with open(out) as f:
         metrics = json.load(f)['metrics']
     assert 0.0 <= metrics['mIoU'] <= 1.0 and 0.0 <= metrics['aAcc'] <= 1.0

@@ -57,7 +57,9 @@ def build_schedule(cfg):
     """(named trainable parameters, optim wrapper, param schedulers) of a config."""
     register_all_modules()
     init_default_scope('vtonbox')
-    model = MODELS.build(offline(cfg.model.to_dict()))
+    # Parameters without storage: the optimizer and schedulers only read their groups.
+    with torch.device('meta'):
+        model = MODELS.build(offline(cfg.model.to_dict()))
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     schedulers = []
     for scheduler_cfg in cfg.param_scheduler:

@@ -1,6 +1,6 @@
 """tools/dist_train.sh and tools/dist_test.sh: every problem found before torchrun starts
 is one ``error:`` line and exit 2 (the distributed runs themselves:
-test_train_tool.py / test_test_tool.py)."""
+tests/test_models/test_tryon/test_distributed.py / test_test_tool.py)."""
 import os
 import os.path as osp
 import shutil

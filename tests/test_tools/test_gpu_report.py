@@ -11,8 +11,10 @@ import time
 import pytest
 
 from tests.conftest import REPO_ROOT, tool_env
+from tests.helpers.tool_runs import load_tool
 from vtonbox.benchmark import gpu_report
 from vtonbox.benchmark.gpu_tests import run_gpu_tests
+from vtonbox.utils.cli import run_tool
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'analysis', 'gpu_report.py')
 ROW_KEYS = ('id', 'planned', 'kind', 'name', 'config', 'size', 'batch_size', 'precision',
@@ -23,14 +25,6 @@ def run_report(args, env=None, timeout=300):
     return subprocess.run([sys.executable, TOOL, *args], cwd=REPO_ROOT,
                           env=env or tool_env(), capture_output=True, text=True,
                           timeout=timeout)
-
-
-def one_error_line(result):
-    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
-    assert 'Traceback' not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), result.stderr
-    return lines[0]
 
 
 def test_dry_run_writes_the_report(tmp_path):
@@ -162,17 +156,33 @@ def test_plan_has_every_row_the_docs_list(monkeypatch):
     assert [row.planned for row in dry] == ids
 
 
-def test_no_cuda_is_one_error_line(tmp_path):
-    env = tool_env()
-    env['CUDA_VISIBLE_DEVICES'] = '-1'
-    line = one_error_line(run_report(['--out-dir', str(tmp_path / 'out')], env=env))
+@pytest.fixture
+def report_error(capsys):
+    """``report_error(*argv)``: the one line the tool's ``main`` prints for a user error
+    in this process, as its entry point does (the dry run above starts the real one)."""
+    tool = load_tool('analysis/gpu_report.py')
+
+    def call(*argv):
+        capsys.readouterr()
+        status = run_tool(tool.main, [str(arg) for arg in argv])
+        stderr = capsys.readouterr().err
+        assert status == 2 and 'Traceback' not in stderr, stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith('error: '), stderr
+        return lines[0]
+    return call
+
+
+def test_no_cuda_is_one_error_line(tmp_path, report_error, monkeypatch):
+    monkeypatch.setattr('torch.cuda.is_available', lambda: False)
+    line = report_error('--out-dir', tmp_path / 'out')
     assert line == ('error: no CUDA device is available (torch.cuda.is_available()): run it '
                     'on a machine with a GPU, or add --dry-run for the CPU check of the tool')
     assert not (tmp_path / 'out').exists()
 
 
 @pytest.mark.parametrize('make', ['under_a_file', 'read_only'])
-def test_unwritable_out_dir_is_one_error_line(tmp_path, make):
+def test_unwritable_out_dir_is_one_error_line(tmp_path, make, report_error):
     if make == 'under_a_file':
         (tmp_path / 'plain_file').write_text('x')
         out_dir = tmp_path / 'plain_file' / 'report'
@@ -183,6 +193,6 @@ def test_unwritable_out_dir_is_one_error_line(tmp_path, make):
         out_dir = tmp_path / 'read_only'
         out_dir.mkdir()
         out_dir.chmod(0o500)
-    line = one_error_line(run_report(['--dry-run', '--out-dir', str(out_dir)]))
+    line = report_error('--dry-run', '--out-dir', out_dir)
     assert line.startswith('error: output folder cannot be written: ')
     assert line.endswith(f'({out_dir}): pass a writable --out-dir')

@@ -1,25 +1,25 @@
-"""tools/train.py and tools/dist_train.sh on the toy config (CPU, subprocesses), and
-the one-line errors of tools/train.py (in-process where no training runs)."""
-import glob
-import importlib.util
+"""tools/train.py on the toy config (CPU): real processes for a training run, its
+auto-resume and a one-line error; the other options and errors through the tool's
+``main`` in-process (same argument parsing, same ``run_tool`` error handling, no
+interpreter start-up). tools/dist_train.sh runs the synthetic stages in
+tests/test_models/test_tryon/test_distributed.py."""
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import zipfile
-from collections import OrderedDict
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 import vtonbox  # noqa: F401  (registers the safe checkpoint globals)
 from tests.conftest import REPO_ROOT, TOY_DIR, tool_env
+from tests.helpers.tool_runs import fresh_process_state, load_tool
 from vtonbox.utils.cli import run_tool as run_with_errors
 
 TOY_CONFIG = osp.join(TOY_DIR, 'toy_config.py')
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
-TORCHRUN_VARS = ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT', 'LOCAL_RANK')
 
 
 def run_tool(args, timeout=300):
@@ -29,9 +29,28 @@ def run_tool(args, timeout=300):
     return result
 
 
-def test_train_writes_checkpoint_and_resumes(tmp_path):
-    work_dir = str(tmp_path / 'work')
+@pytest.fixture(scope='module')
+def toy_run(tmp_path_factory):
+    """The work dir of one real ``tools/train.py`` run of the toy config (2 iterations,
+    ``iter_2.pth``), shared read-only: tests that write copy it (:func:`copy_run`)."""
+    work_dir = str(tmp_path_factory.mktemp('toy_run') / 'work')
     run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', work_dir])
+    return work_dir
+
+
+def copy_run(work_dir, dest):
+    """A copy of a finished run whose ``last_checkpoint`` names the copy's checkpoint."""
+    shutil.copytree(work_dir, dest)
+    record = osp.join(dest, 'last_checkpoint')
+    with open(record) as f:
+        last = osp.basename(f.read().strip())
+    with open(record, 'w') as f:
+        f.write(osp.join(str(dest), last))
+    return dest
+
+
+def test_train_writes_checkpoint_and_resumes(toy_run, tmp_path):
+    work_dir = str(copy_run(toy_run, tmp_path / 'work'))
     ckpt = osp.join(work_dir, 'iter_2.pth')
     assert osp.isfile(ckpt)
     # The checkpoint (with MMEngine's message hub) loads under weights_only=True.
@@ -49,19 +68,51 @@ def test_train_writes_checkpoint_and_resumes(tmp_path):
     assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
 
 
-def test_resume_from_explicit_checkpoint(tmp_path):
-    work_dir = str(tmp_path / 'work')
-    run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', work_dir])
-    result = run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
-                       str(tmp_path / 'other'), '--resume', osp.join(work_dir, 'iter_2.pth'),
-                       '--cfg-options', 'train_cfg.max_iters=3'])
-    assert 'Iter(train) [3/3]' in result.stdout + result.stderr
+@pytest.fixture(scope='module')
+def train_tool():
+    return load_tool('train.py')
 
 
-def test_train_amp_on_cpu(tmp_path):
-    result = run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
-                       str(tmp_path), '--amp'])
-    assert osp.isfile(osp.join(tmp_path, 'iter_2.pth')), result.stdout[-2000:]
+@pytest.fixture
+def train_main(train_tool, capsys):
+    """``train_main(*argv, status=0)``: run tools/train.py's ``main`` in this process as
+    its entry point does (``run_tool``), in a fresh process state; checks the exit status
+    and returns what it printed (``.out``: the log; ``.err``)."""
+    with fresh_process_state() as patch:
+        patch.syspath_prepend(TOY_DIR)  # the toy config's custom_imports
+
+        def call(*argv, status=0):
+            capsys.readouterr()
+            got = run_with_errors(train_tool.main, [str(arg) for arg in argv])
+            captured = capsys.readouterr()
+            assert got == status, captured.out[-3000:] + captured.err[-3000:]
+            return captured
+
+        yield call
+
+
+@pytest.fixture
+def train_error(train_main):
+    """``train_error(*argv)``: the one line tools/train.py prints for a user error."""
+    def call(*argv):
+        stderr = train_main(*argv, status=2).err
+        assert 'Traceback' not in stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith('error: '), stderr
+        return lines[0]
+    return call
+
+
+def test_resume_from_explicit_checkpoint(toy_run, tmp_path, train_main):
+    log = train_main(TOY_CONFIG, '--work-dir', tmp_path / 'other', '--resume',
+                     osp.join(toy_run, 'iter_2.pth'), '--cfg-options',
+                     'train_cfg.max_iters=3').out
+    assert 'Iter(train) [3/3]' in log and 'Iter(train) [2/3]' not in log
+
+
+def test_train_amp_on_cpu(tmp_path, train_main):
+    log = train_main(TOY_CONFIG, '--work-dir', tmp_path, '--amp').out
+    assert osp.isfile(osp.join(tmp_path, 'iter_2.pth')), log[-2000:]
 
 
 def run_failing(args, extra_pythonpath=(TOY_DIR,), timeout=300):
@@ -74,36 +125,6 @@ def run_failing(args, extra_pythonpath=(TOY_DIR,), timeout=300):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith('error: '), result.stderr
     return lines[0]
-
-
-@pytest.fixture(scope='module')
-def train_tool():
-    spec = importlib.util.spec_from_file_location('vtonbox_train_tool', TRAIN)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
-@pytest.fixture
-def train_error(train_tool, capsys, monkeypatch):
-    """``train_error(*argv)``: the one line tools/train.py prints for a user error."""
-    for name in TORCHRUN_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.syspath_prepend(TOY_DIR)  # the toy config's custom_imports
-    # A fresh process has no loggers yet; earlier in-process tests leave MMLogger
-    # instances whose handlers write to streams captured (and closed) by those tests.
-    monkeypatch.setattr(MMLogger, '_instance_dict', OrderedDict())
-
-    def call(*argv):
-        capsys.readouterr()
-        status = run_with_errors(train_tool.main, list(argv))
-        captured = capsys.readouterr()
-        assert status == 2, captured.out[-2000:] + captured.err[-2000:]
-        assert 'Traceback' not in captured.err
-        lines = captured.err.strip().splitlines()
-        assert len(lines) == 1, captured.err
-        return lines[0]
-    return call
 
 
 def test_missing_config_is_one_line(tmp_path):
@@ -237,12 +258,12 @@ def test_resume_from_weights_only_checkpoint(tmp_path, train_error):
                     f'--cfg-options load_from={weights} instead')
 
 
-def test_auto_resume_with_no_loadable_checkpoint(tmp_path):
+def test_auto_resume_with_no_loadable_checkpoint(tmp_path, train_error):
     work = tmp_path / 'work'
     work.mkdir()
     write_bad_checkpoint(work / 'iter_2.pth', 'empty')
     write_bad_checkpoint(work / 'iter_4.pth', 'zip')
-    line = run_failing([TOY_CONFIG, '--work-dir', str(work), '--resume'])
+    line = train_error(TOY_CONFIG, '--work-dir', str(work), '--resume')
     assert line == (f'error: --resume: none of the 2 checkpoints can be loaded ({work}): '
                     'resume from a good checkpoint with --resume FILE, or start again '
                     'without --resume (the warnings above say why)')
@@ -256,7 +277,7 @@ from vtonbox.models.tryon.base_tryon import BaseTryOnModel
 from vtonbox.registry import MODELS
 
 
-@MODELS.register_module()
+@MODELS.register_module(force=True)  # each test imports its own copy
 class AlwaysNaNTryOn(BaseTryOnModel):
     def __init__(self, **kwargs):
         super().__init__(data_preprocessor=BaseDataPreprocessor(), **kwargs)
@@ -275,8 +296,11 @@ class AlwaysNaNTryOn(BaseTryOnModel):
               "(model.nonfinite_loss=raise): lower the learning rate, check the data, or "
               "set model.nonfinite_loss='skip' to skip such iterations"),
 ])
-def test_nonfinite_losses_stop_training_with_one_line(tmp_path, policy, message):
+def test_nonfinite_losses_stop_training_with_one_line(tmp_path, policy, message,
+                                                      train_error, monkeypatch):
     (tmp_path / 'nan_tryon.py').write_text(NAN_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, 'nan_tryon', raising=False)
     config = tmp_path / 'nan_config.py'
     config.write_text(
         f'_base_ = [{TOY_CONFIG!r}]\n'
@@ -285,49 +309,33 @@ def test_nonfinite_losses_stop_training_with_one_line(tmp_path, policy, message)
         'max_consecutive_skips=3)\n'
         "train_cfg = dict(max_iters=6)\n")
     work = tmp_path / 'work'
-    line = run_failing([str(config), '--work-dir', str(work)],
-                       extra_pythonpath=(TOY_DIR, str(tmp_path)))
+    line = train_error(str(config), '--work-dir', str(work))
     assert line == message
     assert not (work / 'iter_6.pth').exists()  # the run did not finish as if trained
 
 
-def test_dist_train_two_cpu_processes(tmp_path):
-    work_dir = str(tmp_path / 'dist')
-    run_tool(['bash', 'tools/dist_train.sh', TOY_CONFIG, '2', '--work-dir', work_dir,
-              '--cfg-options', 'env_cfg.dist_cfg.backend=gloo'], timeout=600)
-    assert glob.glob(osp.join(work_dir, 'iter_2.pth'))
-    logs = ''.join(open(p).read() for p in glob.glob(osp.join(work_dir, '*', '*.log')))
-    assert 'Distributed training: True' in logs and 'dist_cfg' in logs
-    state = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu', weights_only=True)
-    assert set(state['state_dict']) == {'linear.weight', 'linear.bias'}  # unwrapped from DDP
-
-
-def test_truncated_latest_checkpoint_falls_back(tmp_path):
-    work_dir = tmp_path / 'work'
-    run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(work_dir),
-              '--cfg-options', 'train_cfg.max_iters=4', 'default_hooks.checkpoint.interval=2'])
-    latest = work_dir / 'iter_4.pth'
-    latest.write_bytes(latest.read_bytes()[:1000])  # a run killed while saving
-    result = run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
-                       str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_iters=6',
-                       'default_hooks.checkpoint.interval=2'])
-    log = result.stdout + result.stderr
+def test_truncated_latest_checkpoint_falls_back(toy_run, tmp_path, train_main):
+    work_dir = copy_run(toy_run, tmp_path / 'work')
+    latest = work_dir / 'iter_4.pth'  # a run killed while saving its iteration 4
+    latest.write_bytes((work_dir / 'iter_2.pth').read_bytes()[:1000])
+    (work_dir / 'last_checkpoint').write_text(str(latest))
+    log = train_main(TOY_CONFIG, '--work-dir', work_dir, '--resume', '--cfg-options',
+                     'train_cfg.max_iters=6', 'default_hooks.checkpoint.interval=2').out
     assert 'Skipping checkpoint' in log and 'iter_4.pth' in log
     assert 'Iter(train) [3/6]' in log  # resumed from iter_2
+    assert 'Iter(train) [2/6]' not in log
 
 
-def test_unloadable_latest_checkpoints_are_skipped(tmp_path):
+def test_unloadable_latest_checkpoints_are_skipped(toy_run, tmp_path, train_main):
     """Auto-resume skips every newer checkpoint that does not load, one warning each."""
-    work_dir = tmp_path / 'work'
-    run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(work_dir)])
+    work_dir = copy_run(toy_run, tmp_path / 'work')
     broken = {'iter_4.pth': 'empty', 'iter_6.pth': 'zip', 'iter_8.pth': 'forbidden',
               'iter_10.pth': 'weights'}
     for name, kind in broken.items():
         write_bad_checkpoint(work_dir / name, kind)
     (work_dir / 'last_checkpoint').write_text(str(work_dir / 'iter_10.pth'))
-    result = run_tool([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir',
-                       str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_iters=3'])
-    log = result.stdout + result.stderr
+    log = train_main(TOY_CONFIG, '--work-dir', work_dir, '--resume', '--cfg-options',
+                     'train_cfg.max_iters=3').out
     skipped = [line for line in log.splitlines() if 'Skipping checkpoint' in line]
     assert len(skipped) == len(broken), skipped
     for name in broken:

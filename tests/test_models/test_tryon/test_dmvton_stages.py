@@ -1,23 +1,24 @@
 """DM-VTON's mobile student, stages 3 and 4 (configs/synthetic/dmvton*.py), through
-MMEngine's Runner on 64x64 synthetic data (1 epoch of 2 iterations each), taught by a
-stage-2 teacher checkpoint of seeded random weights written here: PF-AFN's (PB-AFN)
-teacher and FS-VTON's."""
-import os
+MMEngine's Runner on 64x64 synthetic data (1 epoch of 2 iterations each), taught by the
+stage-2 checkpoint of a teacher trained before it in the same way: PF-AFN's (PB-AFN,
+the PF-AFN chain's stages 1-2) and FS-VTON's (the FS-VTON chain's). The four-stage
+pipeline of each teacher; the stages are trained once per session (``stage_runs``)."""
 import os.path as osp
 
 import pytest
 import torch
-from mmengine.runner import Runner
 
-from tests.helpers.stage_configs import build_stage_model, stage_config
+from tests.helpers.stage_configs import build_stage_model
 from vtonbox.registry import MODELS
-from vtonbox.utils import register_all_modules
 
 #: teacher -> (teacher stage, student stage 3, student stage 4)
 PAIRS = {
     'pfafn': ('pbafn_tryon', 'dmvton_warp', 'dmvton_student'),
     'fsvton': ('fsvton_teacher_tryon', 'dmvton_fsvton_warp', 'dmvton_fsvton_student'),
 }
+#: teacher -> its stages 1 and 2 (the PF-AFN and FS-VTON chains' first stages)
+TEACHER_STAGES = {'pfafn': ('pbafn_warp', 'pbafn_tryon'),
+                  'fsvton': ('fsvton_teacher_warp', 'fsvton_teacher_tryon')}
 WARP_TERMS = {'loss_warp_l1', 'loss_warp_mask', 'loss_warp_smooth', 'loss_warp_tv'}
 #: PF-AFN's person-side terms + DM-VTON's garment-side feature term.
 DISTILL_TERMS = {'loss_distill_feature', 'loss_distill_flow', 'loss_distill_cloth_feature'}
@@ -41,20 +42,14 @@ def logged_losses(runner):
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_synthetic, tmp_path_factory, unformatted_config_text):
-    register_all_modules()
-    work_root = str(tmp_path_factory.mktemp('dmvton_stages'))
+def trained(stage_runs):
     runners = {}
-    for teacher_stage, stage3, stage4 in PAIRS.values():
-        os.makedirs(osp.join(work_root, teacher_stage))
-        torch.save({'state_dict': build_stage_model(teacher_stage, seed=5).state_dict()},
-                   osp.join(work_root, teacher_stage, 'epoch_1.pth'))
+    for pair, (teacher_stage, stage3, stage4) in PAIRS.items():
+        # PF-AFN's teacher stages validate as in test_stages.py (the first to train them)
+        stage_runs.train_chain(TEACHER_STAGES[pair], validate=pair == 'pfafn')
         for stage in (stage3, stage4):
-            cfg = stage_config(stage, tiny_synthetic, work_root, teacher_stage=teacher_stage)
-            cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-            runners[stage] = Runner.from_cfg(cfg)
-            runners[stage].train()
-    return work_root, runners
+            runners[stage] = stage_runs.train(stage, teacher_stage, validate=False)
+    return stage_runs.work_root, runners
 
 
 @pytest.mark.parametrize('pair', PAIRS)

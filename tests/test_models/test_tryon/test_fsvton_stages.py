@@ -6,11 +6,8 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.runner import Runner
 
-from tests.helpers.stage_configs import stage_config
 from vtonbox.registry import MODELS
-from vtonbox.utils import register_all_modules
 
 #: method -> its stages in training order (configs/synthetic/<stage>.py)
 METHODS = {
@@ -47,19 +44,13 @@ def prefixed(state, prefix):
 
 
 @pytest.fixture(scope='module')
-def trained(tiny_synthetic, tmp_path_factory, unformatted_config_text):
-    """Train both pipelines in order; no validation loops (their own tests cover them)."""
-    register_all_modules()
-    work_root = str(tmp_path_factory.mktemp('fsvton_stages'))
+def trained(stage_runs):
+    """Both pipelines trained in order (once per session: the mobile student's tests
+    reuse the FS-VTON teacher); no validation loops (their own tests cover them)."""
     runners = {}
     for stages in METHODS.values():
-        for stage in stages:
-            cfg = stage_config(stage, tiny_synthetic, work_root, teacher_stage=stages[1])
-            cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
-            runner = Runner.from_cfg(cfg)
-            runner.train()
-            runners[stage] = runner
-    return work_root, runners
+        runners.update(stage_runs.train_chain(stages, validate=False))
+    return stage_runs.work_root, runners
 
 
 def logged_losses(runner):

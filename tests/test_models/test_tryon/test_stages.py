@@ -40,17 +40,10 @@ def prefixed(state, prefix):
 
 
 @pytest.fixture(scope='module')
-def trained_stages(tiny_synthetic, tmp_path_factory, unformatted_config_text):
-    """Train the four stages in order, 1 epoch of 2 iterations each."""
-    register_all_modules()
-    work_root = str(tmp_path_factory.mktemp('stages'))
-    runners = {}
-    for stage in STAGES:
-        cfg = stage_config(stage, tiny_synthetic, work_root)
-        runner = Runner.from_cfg(cfg)
-        runner.train()
-        runners[stage] = runner
-    return work_root, runners
+def trained_stages(stage_runs):
+    """The four stages trained in order, 1 epoch of 2 iterations each (once per session:
+    the mobile student's tests reuse the teacher)."""
+    return stage_runs.work_root, stage_runs.train_chain(STAGES)
 
 
 @pytest.mark.parametrize('stage', STAGES)
