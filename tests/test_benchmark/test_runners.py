@@ -81,3 +81,18 @@ def test_compile_path_compares_with_eager(tiny_model, monkeypatch):
     result = run_inference_benchmark(tiny_model, options)
     assert len(compiled) == 1 and result['compile'] is True
     assert result['speedup_vs_eager_median'] > 0 and 'eager' in result
+
+
+def test_inference_times_compared_models_beside_the_main_one(tiny_model):
+    import copy
+    options = InferenceOptions(batch_size=1, height=TINY_SIZE[0], width=TINY_SIZE[1], iters=2,
+                               warmup=1, profile=False, compare_fp32=True)
+    result = run_inference_benchmark(tiny_model, options,
+                                     compare_models={'twin': copy.deepcopy(tiny_model)})
+    twin = result['compare']['twin']
+    assert twin['precision'] == 'fp32' and twin['images_per_s'] > 0
+    assert twin['gflop_per_image'] == pytest.approx(result['gflop_per_image'])
+    assert twin['speedup_of_main'] == pytest.approx(result['images_per_s']
+                                                    / twin['images_per_s'])
+    assert 'compare/twin' not in result and 'fraction_of_peak' not in twin
+    assert result['speedup_vs_fast_fp32'] > 0 and 'speedup_vs_eager' not in result

@@ -3,7 +3,9 @@
 Inference times ``person, cloth, mask -> try-on`` (warp + generator + composition) of
 the fast graph (BN folding, fused upsample-convs, channels_last, bf16 with fp32 islands)
 or of the model as built; ``--reference`` adds the reference graph (unfused, 49-shift
-correlation) for side-by-side ratios; ``--onnx`` adds an ONNX Runtime model. Training
+correlation) for side-by-side ratios; ``--onnx`` adds an ONNX Runtime model;
+``--compare-config`` times the same graph of other configs' models beside it (random
+weights), e.g. the mobile student against PF-AFN. Training
 times the full train step of the config's stage with real (synthetic) data loading.
 Without ``--checkpoint`` the weights are random (speed does not depend on them).
 
@@ -15,6 +17,8 @@ Examples::
         --channels-last --batch-size 8 --check-accuracy --threads 2
     python tools/analysis/benchmark.py configs/pfafn_student.py --mode train \\
         --height 128 --width 96 --batch-size 4 --iters 3 --threads 2
+    python tools/analysis/benchmark.py configs/dmvton_student.py --channels-last \\
+        --threads 2 --compare-config configs/pfafn_student.py configs/dmvton_student_c128.py
 
 See docs/benchmark.md for the measured tables. A missing or unloadable config,
 checkpoint, ONNX file or data root, an unavailable ``--device`` and image sizes the
@@ -67,6 +71,9 @@ def parse_args(argv=None):
                         help='also time the eager fast graph in fp32 (bf16 speed-up)')
     parser.add_argument('--compare-eager', action='store_true',
                         help='with --compile: also time the same graph eager (compile gain)')
+    parser.add_argument('--compare-config', nargs='+', default=[], metavar='CONFIG',
+                        help='also time the same graph of these configs (random weights, '
+                             'same precision and memory format), interleaved')
     parser.add_argument('--graph', choices=GRAPHS, default='fast',
                         help="inference graph: 'fast' (default), 'model' (as built, plain "
                              "autocast) or 'reference'")
@@ -93,6 +100,9 @@ def check_inputs(args) -> None:
     if args.data_root:
         require_dir(args.data_root, 'dataset folder',
                     'make one with tools/dataset/make_synthetic.py, or leave out --data-root')
+    if args.compare_config and args.mode != 'inference':
+        raise UserError('--compare-config times inference graphs', f'--mode {args.mode}',
+                        'leave out --compare-config, or use --mode inference')
 
 
 def model_input_error(error: Exception, args) -> Optional[UserError]:
@@ -108,12 +118,13 @@ def model_input_error(error: Exception, args) -> Optional[UserError]:
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args.config)
+    compare_cfgs = {path: load_config(path) for path in args.compare_config}
     check_inputs(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
     try:
-        run_benchmark(args, cfg)
+        run_benchmark(args, cfg, compare_cfgs)
     except ValueError as error:
         user_error = model_input_error(error, args)
         if user_error is None:
@@ -121,7 +132,7 @@ def main(argv=None):
         raise user_error from error
 
 
-def run_benchmark(args, cfg) -> None:
+def run_benchmark(args, cfg, compare_cfgs=None) -> None:
     """Time what ``args`` asks for, print the summary and write the JSON."""
     common = dict(batch_size=args.batch_size, height=args.height, width=args.width,
                   iters=args.iters, warmup=args.warmup, device=args.device,
@@ -132,11 +143,13 @@ def run_benchmark(args, cfg) -> None:
             num_workers=args.num_workers, data_root=args.data_root, **common))
     else:
         model, _ = load_tryon_model(cfg, args.checkpoint, args.device, args.seed)
+        compare_models = {path: load_tryon_model(other, None, args.device, args.seed)[0]
+                          for path, other in (compare_cfgs or {}).items()}
         result = run_inference_benchmark(model, InferenceOptions(
             graph=args.graph, reference=args.reference, compare_fp32=args.compare_fp32,
             compare_eager=args.compare_eager,
             onnx=args.onnx, threads=args.threads,
-            profile=not args.no_profile, peak=args.peak, **common))
+            profile=not args.no_profile, peak=args.peak, **common), compare_models)
         if args.check_accuracy:
             built = build_graph(model, args.graph, args.precision, args.channels_last)
             result['accuracy_vs_fp32_model'] = synthetic_split_accuracy(

@@ -1,5 +1,6 @@
 """Inference benchmark: throughput, latency, memory, FLOPs and the time split of one
-graph, optionally side by side with the reference graph and an ONNX Runtime model."""
+graph, optionally side by side with the reference graph, an ONNX Runtime model and the
+same graph of other models (e.g. the mobile student beside PF-AFN)."""
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, Optional, Tuple
@@ -11,10 +12,10 @@ from vtonbox.deploy import OnnxTryOn, cpu_bf16_support, max_abs_diff_vs_pytorch
 
 from .accuracy import compare_outputs
 from .data import random_tryon_inputs
-from .flops import count_flops
+from .flops import FlopCount, count_flops
 from .graphs import build_graph
 from .peak import machine_peaks
-from .profiling import correlation_share_of_warp, module_time_split
+from .profiling import correlation_share_of_warp, module_groups_of, module_time_split
 from .timing import load_average, peak_memory_mb, percentile_of, reset_peak_memory, time_callables
 
 MS_PER_S = 1000.0
@@ -101,12 +102,18 @@ def _split(built, args, device) -> Dict[str, object]:
     return dict(module_time_ms=split, correlation_share_of_warp=correlation_share_of_warp(split))
 
 
-def model_flops(model: nn.Module, inputs: Dict[str, Tensor]) -> float:
-    """GFLOP per image of the model as defined (fp32 ``tensor_forward``: convolutions,
-    matmuls and the correlation counted analytically)."""
+def model_flop_count(model: nn.Module, inputs: Dict[str, Tensor]) -> FlopCount:
+    """FLOPs of the model as defined (fp32 ``tensor_forward``: convolutions, matmuls and
+    the correlation counted analytically), split by the module groups it has
+    (:func:`~vtonbox.benchmark.profiling.module_groups_of`)."""
     with torch.inference_mode():
-        count = count_flops(lambda: model.tensor_forward(inputs), model)
-    return count.per_item(inputs['person'].shape[0])
+        return count_flops(lambda: model.tensor_forward(inputs), model,
+                           module_groups_of(model))
+
+
+def model_flops(model: nn.Module, inputs: Dict[str, Tensor]) -> float:
+    """GFLOP per image of the model as defined (see :func:`model_flop_count`)."""
+    return model_flop_count(model, inputs).per_item(inputs['person'].shape[0])
 
 
 def environment(device: torch.device) -> Dict[str, object]:
@@ -120,17 +127,28 @@ def environment(device: torch.device) -> Dict[str, object]:
     return info
 
 
-def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict[str, object]:
+def run_inference_benchmark(model: nn.Module, options: InferenceOptions,
+                            compare_models: Optional[Dict[str, nn.Module]] = None
+                            ) -> Dict[str, object]:
     """Benchmark ``model`` (a parser-free try-on in eval mode on ``options.device``).
 
-    The graph under test, the reference graph (``options.reference``) and the ONNX
-    Runtime model (``options.onnx``) are timed interleaved on the same inputs.
+    The graph under test, the reference graph (``options.reference``), the ONNX Runtime
+    model (``options.onnx``) and the same graph of every model of ``compare_models``
+    are timed interleaved on the same inputs.
+
+    Args:
+        model (nn.Module): the model under test.
+        options (InferenceOptions): what to run.
+        compare_models (dict[str, nn.Module], optional): name (e.g. its config) ->
+            another try-on model on the same device; its ``options.graph`` is timed
+            beside the one under test with the same precision and memory format.
 
     Returns:
         dict: the JSON result: ``images_per_s``, ``latency_ms_p50``, ``latency_ms_p95``,
-        ``peak_mem_mb``, ``gflop_per_image``, ``gflop_per_s``, ``device``, ``precision``,
-        ``batch_size`` and more (see docs/benchmark.md); ``reference`` / ``onnx``
-        sub-results with speed-ups when requested.
+        ``peak_mem_mb``, ``gflop_per_image``, ``gflop_per_image_by_group``,
+        ``gflop_per_s``, ``device``, ``precision``, ``batch_size`` and more (see
+        docs/benchmark.md); ``reference`` / ``onnx`` sub-results with speed-ups when
+        requested; ``compare`` (name -> the same metrics and ``speedup_of_main``).
     """
     device = torch.device(options.device)
     if device.type == 'cuda':
@@ -141,27 +159,27 @@ def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict
                   device=str(device), batch_size=options.batch_size,
                   **environment(device))
     peaks = machine_peaks(options.device) if options.peak else None
-    gflop = model_flops(model, inputs) if options.flops else None
+    flop_count = model_flop_count(model, inputs) if options.flops else None
+    gflop = None if flop_count is None else flop_count.per_item(options.batch_size)
 
-    built = build_graph(model, options.graph, options.precision, options.channels_last,
-                        options.compile)
-    args = _as_inputs(inputs, built.channels_last)
-    calls = {'main': lambda: built.fn(*args)}
-    if options.reference:
-        reference = build_graph(model, 'reference', 'fp32', False, False)
-        ref_args = _as_inputs(inputs, False)
-        calls['reference'] = lambda: reference.fn(*ref_args)
-    if options.compare_fp32:  # the eager fp32 fast graph: baseline of bf16 and compile
-        fast_fp32 = build_graph(model, 'fast', 'fp32', options.channels_last, False)
-        fp32_args = _as_inputs(inputs, fast_fp32.channels_last)
-        calls['fast_fp32'] = lambda: fast_fp32.fn(*fp32_args)
-    if options.compare_eager and options.compile:  # same graph and precision, eager
-        eager = build_graph(model, options.graph, options.precision, options.channels_last)
-        calls['eager'] = lambda: eager.fn(*args)
+    graphs = {'main': build_graph(model, options.graph, options.precision,
+                                  options.channels_last, options.compile)}
+    for name, spec in _baseline_specs(options).items():
+        graphs[name] = build_graph(model, *spec)
+    for name, other in (compare_models or {}).items():
+        graphs[COMPARE_PREFIX + name] = build_graph(
+            other, options.graph, options.precision, options.channels_last, options.compile)
+    graph_args = {name: _as_inputs(inputs, g.channels_last) for name, g in graphs.items()}
+    calls = {name: (lambda fn=g.fn, args=graph_args[name]: fn(*args))
+             for name, g in graphs.items()}
     if options.onnx:
         onnx_runner, feeds = _onnx_runner(options, inputs)
         calls['onnx'] = lambda: onnx_runner.run_numpy(feeds)
     measured = measure(calls, options, device)
+    built, args = graphs['main'], graph_args['main']
+    compared = {name: (other, graphs[COMPARE_PREFIX + name], graph_args[COMPARE_PREFIX + name])
+                for name, other in (compare_models or {}).items()}
+    compare_results = {name: measured.pop(COMPARE_PREFIX + name) for name in compared}
 
     result.update(graph=options.graph, precision=built.precision,
                   requested_precision=options.precision, channels_last=built.channels_last,
@@ -170,10 +188,12 @@ def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict
         result.update(_split(built, args, device))
     result['gflop_per_image'] = gflop
     if gflop is not None:
+        result['gflop_per_image_by_group'] = flop_count.per_item_by_group(options.batch_size)
         _add_flop_rates(result, measured, gflop, built, args, options)
     if options.reference:
+        reference = graphs['reference']
         if options.profile:
-            measured['reference'].update(_split(reference, ref_args, device))
+            measured['reference'].update(_split(reference, graph_args['reference'], device))
         result['equality_vs_reference'] = compare_outputs(
             built.fn, reference.fn, [dict(zip(('person', 'cloth', 'cloth_mask'), args))])
     for name in BASELINES:
@@ -190,12 +210,55 @@ def run_inference_benchmark(model: nn.Module, options: InferenceOptions) -> Dict
         result['onnx'] = onnx
     if peaks is not None:
         _add_fractions_of_peak(result, measured, peaks, gflop, built.precision, options.device)
+    if compared:
+        result['compare'] = {
+            name: _compared_result(measured['main'], compare_results[name], *compared[name],
+                                   inputs, options, result.get('peak_gflop_per_s'))
+            for name in compared}
     result['load_avg_end'] = load_average()
     return result
 
 
+#: Prefix of the timed calls of ``compare_models``.
+COMPARE_PREFIX = 'compare/'
+
+
+def _compared_result(main: Dict[str, object], measured: Dict[str, object],
+                     model: nn.Module, built, args, inputs: Dict[str, Tensor],
+                     options: InferenceOptions,
+                     peaks: Optional[Dict[str, float]]) -> Dict[str, object]:
+    """One compared model's metrics (its own FLOPs, split and fraction of peak) and how
+    much faster the model under test is (``speedup_of_main``, ``_median``)."""
+    out = dict(measured, precision=built.precision)
+    if options.flops:
+        count = model_flop_count(model, inputs)
+        out['gflop_per_image'] = count.per_item(options.batch_size)
+        out['gflop_per_image_by_group'] = count.per_item_by_group(options.batch_size)
+        out['gflop_per_s'] = out['gflop_per_image'] * out['images_per_s']
+        if peaks is not None and built.precision in peaks:
+            out['fraction_of_peak'] = out['gflop_per_s'] / peaks[built.precision]
+    if options.profile:
+        out.update(_split(built, args, torch.device(options.device)))
+    out['speedup_of_main'] = main['images_per_s'] / out['images_per_s']
+    out['speedup_of_main_median'] = median_ratio(out, main)
+    return out
+
+
 #: Graphs timed beside the one under test, whose speed-ups the result reports.
 BASELINES = ('reference', 'fast_fp32', 'eager')
+
+
+def _baseline_specs(options: InferenceOptions) -> Dict[str, Tuple[str, str, bool, bool]]:
+    """The :data:`BASELINES` that ``options`` asks for: name -> ``build_graph``'s
+    ``(graph, precision, channels_last, compile)``."""
+    specs = {}
+    if options.reference:  # the upstream-style graph, fp32 NCHW
+        specs['reference'] = ('reference', 'fp32', False, False)
+    if options.compare_fp32:  # the eager fp32 fast graph: baseline of bf16 and compile
+        specs['fast_fp32'] = ('fast', 'fp32', options.channels_last, False)
+    if options.compare_eager and options.compile:  # same graph and precision, eager
+        specs['eager'] = (options.graph, options.precision, options.channels_last, False)
+    return specs
 
 
 def _speedups(main: Dict[str, float], baseline: Dict[str, float],

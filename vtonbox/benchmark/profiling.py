@@ -1,12 +1,13 @@
 """Per-module time split of one forward from the torch profiler.
 
 Forward hooks open a ``torch.profiler.record_function`` region named after a module
-group (encoders, FPNs, correlation, flow nets, generator) around each call of the
-group's modules; the profiler's total CPU time of each region, divided by the number
-of profiled calls, is that group's time. ``other`` is what no group covers (warping
-with ``grid_sample``, flow composition and upsampling, the composition of the try-on).
-The profiler adds some overhead per operator, so use the split for shares, and the
-timing loop for absolute speed.
+group (encoders, FPNs or the pyramid backbones, correlation, flow nets, generator) around
+each call of the group's modules; the profiler's total CPU time of each region, divided
+by the number of profiled calls, is that group's time. ``other`` is what no group
+covers (warping with ``grid_sample``, flow composition and upsampling, the composition
+of the try-on). A model has the groups of :data:`KNOWN_MODULE_GROUPS` whose modules it
+has (:func:`module_groups_of`). The profiler adds some overhead per operator, so use
+the split for shares, and the timing loop for absolute speed.
 
 The trace is CPU-only, so kineto's own log lines (``USDT ... profiler_start``, and on a
 machine without a CUDA driver ``ERROR ... gpuGetDeviceCount failed with code 35``, printed
@@ -22,14 +23,28 @@ from torch.profiler import ProfilerActivity, profile, record_function
 
 from .timing import synchronize
 
-#: Group name -> module paths (relative to the try-on model: ``ParserFreeTryOn``,
-#: ``FastParserFreeTryOn``; a ``ModuleList`` stands for its children).
+#: Group name -> module paths of PF-AFN's try-on (relative to the try-on model:
+#: ``ParserFreeTryOn``, ``FastParserFreeTryOn``; a ``ModuleList`` stands for its children).
 TRYON_MODULE_GROUPS: Dict[str, Tuple[str, ...]] = {
     'encoders': ('warp_model.cloth_encoder', 'warp_model.cond_encoder'),
     'fpn': ('warp_model.cloth_fpn', 'warp_model.cond_fpn'),
     'correlation': ('warp_model.warper.correlation',),
     'flow_nets': ('warp_model.warper.main_nets', 'warp_model.warper.refine_nets'),
     'generator': ('generator',),
+}
+#: The warp model's pyramids when it is built from one pyramid backbone per branch
+#: (``FlowWarpModel(backbone=...)``, DM-VTON's mobile student) instead of encoders + FPNs.
+BACKBONE_MODULE_GROUPS: Dict[str, Tuple[str, ...]] = {
+    'backbones': ('warp_model.cloth_backbone', 'warp_model.cond_backbone'),
+}
+#: Every group the split looks for, in display order (see :func:`module_groups_of`).
+KNOWN_MODULE_GROUPS: Dict[str, Tuple[str, ...]] = {
+    'encoders': TRYON_MODULE_GROUPS['encoders'],
+    'fpn': TRYON_MODULE_GROUPS['fpn'],
+    **BACKBONE_MODULE_GROUPS,
+    'correlation': TRYON_MODULE_GROUPS['correlation'],
+    'flow_nets': TRYON_MODULE_GROUPS['flow_nets'],
+    'generator': TRYON_MODULE_GROUPS['generator'],
 }
 LABEL_PREFIX = 'vtonbox::'
 US_PER_MS = 1000.0
@@ -39,11 +54,38 @@ KINETO_LOG_ENV = 'KINETO_LOG_LEVEL'
 QUIET_KINETO_LOG_LEVEL = '6'
 
 
-def _resolve(root: nn.Module, path: str) -> List[nn.Module]:
+def resolve_group_modules(root: nn.Module, path: str) -> List[nn.Module]:
+    """The modules a group path stands for (the children of a ``ModuleList`` /
+    ``ModuleDict``); AttributeError when ``root`` has no such submodule."""
     module = root.get_submodule(path)
     if isinstance(module, (nn.ModuleList, nn.ModuleDict)):
         return list(module.children())
     return [module]
+
+
+def _has_submodule(root: nn.Module, path: str) -> bool:
+    try:
+        root.get_submodule(path)
+    except AttributeError:
+        return False
+    return True
+
+
+def module_groups_of(root: nn.Module,
+                     candidates: Dict[str, Sequence[str]] = KNOWN_MODULE_GROUPS
+                     ) -> Dict[str, Tuple[str, ...]]:
+    """The groups of ``candidates`` that ``root`` has, each with the paths it has.
+
+    PF-AFN's try-on gives :data:`TRYON_MODULE_GROUPS`; the mobile student (pyramid
+    backbones) ``backbones`` instead of ``encoders`` and ``fpn``; a warper without a
+    correlation (FS-VTON's style flow) has no ``correlation`` group.
+    """
+    groups = {}
+    for name, paths in candidates.items():
+        present = tuple(path for path in paths if _has_submodule(root, path))
+        if present:
+            groups[name] = present
+    return groups
 
 
 def _attach(root: nn.Module, groups: Dict[str, Sequence[str]], device: torch.device):
@@ -51,7 +93,7 @@ def _attach(root: nn.Module, groups: Dict[str, Sequence[str]], device: torch.dev
     for name, paths in groups.items():
         label = LABEL_PREFIX + name
         for path in paths:
-            for module in _resolve(root, path):
+            for module in resolve_group_modules(root, path):
                 regions = []
 
                 def enter(_module, _args, label=label, regions=regions):
@@ -70,7 +112,7 @@ def _attach(root: nn.Module, groups: Dict[str, Sequence[str]], device: torch.dev
 
 
 def module_time_split(fn: Callable[[], object], root: nn.Module,
-                      groups: Dict[str, Sequence[str]] = TRYON_MODULE_GROUPS,
+                      groups: Optional[Dict[str, Sequence[str]]] = None,
                       calls: int = 1,
                       device: Optional[Union[str, torch.device]] = None) -> Dict[str, float]:
     """Milliseconds per call spent in each module group, plus ``other`` and ``total``.
@@ -78,7 +120,8 @@ def module_time_split(fn: Callable[[], object], root: nn.Module,
     Args:
         fn (callable): one forward of ``root`` (already warmed up).
         root (nn.Module): the model whose submodules ``groups`` names.
-        groups (dict): group name -> module paths; missing paths raise AttributeError.
+        groups (dict, optional): group name -> module paths; missing paths raise
+            AttributeError. None: the groups ``root`` has (:func:`module_groups_of`).
         calls (int): profiled calls (averaged).
         device (str | torch.device, optional): the model's device (synchronised around
             regions on GPU). None means CPU.
@@ -87,6 +130,8 @@ def module_time_split(fn: Callable[[], object], root: nn.Module,
         dict[str, float]: ``{group: ms, ..., 'other': ms, 'total': ms}``.
     """
     device = torch.device('cpu' if device is None else device)
+    if groups is None:
+        groups = module_groups_of(root)
     activities = [ProfilerActivity.CPU]
     os.environ.setdefault(KINETO_LOG_ENV, QUIET_KINETO_LOG_LEVEL)
     handles = _attach(root, groups, device)

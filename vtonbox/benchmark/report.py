@@ -20,23 +20,31 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _row(name: str, result: Dict[str, object]) -> str:
+#: Width of the first column of the summary table (wider when a label needs it).
+LABEL_WIDTH = 12
+
+
+def _row(name: str, result: Dict[str, object], width: int = LABEL_WIDTH) -> str:
     keys = ('images_per_s', 'images_per_s_median', 'latency_ms_p50', 'latency_ms_p95',
             'peak_mem_mb', 'gflop_per_s', 'fraction_of_peak')
-    return f'{name:<12}' + ''.join(f'{_fmt(result.get(key)):>16}' for key in keys)
+    return f'{name:<{width}}' + ''.join(f'{_fmt(result.get(key)):>16}' for key in keys)
 
 
 def summary_lines(result: Dict[str, object]) -> List[str]:
-    """A small table: the measured graph, the reference and ONNX Runtime when present."""
-    header = f'{"":<12}' + ''.join(f'{k:>16}' for k in (
-        'images/s', 'img/s (median)', 'p50 ms', 'p95 ms', 'peak MiB', 'GFLOP/s', 'of peak'))
+    """A small table: the measured graph, the reference, ONNX Runtime and the compared
+    models when present."""
     label = f"{result.get('graph', result.get('mode'))}/{result.get('precision')}"
+    rows = [(label, result)] + [(name, result[name]) for name in (
+        'reference', 'fast_fp32', 'eager', 'onnx') if name in result]
+    rows += [(osp.splitext(osp.basename(name))[0], part)
+             for name, part in result.get('compare', {}).items()]
+    width = max([LABEL_WIDTH] + [len(name) + 1 for name, _ in rows])
+    header = f'{"":<{width}}' + ''.join(f'{k:>16}' for k in (
+        'images/s', 'img/s (median)', 'p50 ms', 'p95 ms', 'peak MiB', 'GFLOP/s', 'of peak'))
     lines = [f"{result['mode']} on {result['device']}, batch {result['batch_size']}, "
              f"{result.get('threads')} threads, load avg {result.get('load_avg_start')} -> "
-             f"{result.get('load_avg_end')}", header, _row(label, result)]
-    for name in ('reference', 'fast_fp32', 'eager', 'onnx'):
-        if name in result:
-            lines.append(_row(name, result[name]))
+             f"{result.get('load_avg_end')}", header]
+    lines += [_row(name, part, width) for name, part in rows]
     for key in ('gflop_per_image', 'gflop_per_image_executed', 'speedup_vs_reference',
                 'speedup_vs_reference_median', 'speedup_vs_fast_fp32',
                 'speedup_vs_fast_fp32_median', 'speedup_vs_eager', 'speedup_vs_eager_median',
@@ -44,9 +52,24 @@ def summary_lines(result: Dict[str, object]) -> List[str]:
                 'data_wait_fraction', 'peak_gflop_per_s', 'equality_vs_reference'):
         if result.get(key) is not None:
             lines.append(f'{key}: {_fmt(result[key])}')
+    lines += _split_lines('', result)
+    for name, part in result.get('compare', {}).items():
+        lines.append(f'{name}: main is {_fmt(part["speedup_of_main"])}x as fast '
+                     f'(median {_fmt(part["speedup_of_main_median"])}x), '
+                     f'GFLOP/image {_fmt(part.get("gflop_per_image"))}')
+        lines += _split_lines(f'{name}: ', part)
+    return lines
+
+
+def _split_lines(prefix: str, result: Dict[str, object]) -> List[str]:
+    """The GFLOP split and the profiled time split of one graph."""
+    lines = []
+    if result.get('gflop_per_image_by_group'):
+        split = ', '.join(f'{k} {v:.2f}' for k, v in result['gflop_per_image_by_group'].items())
+        lines.append(f'{prefix}GFLOP/image by module: {split}')
     if 'module_time_ms' in result:
         split = ', '.join(f'{k} {v:.1f}' for k, v in result['module_time_ms'].items())
-        lines.append(f'module time (ms/batch, profiled): {split}')
+        lines.append(f'{prefix}module time (ms/batch, profiled): {split}')
     return lines
 
 
