@@ -22,9 +22,12 @@ $(STAMP): setup.py requirements/runtime.txt requirements/tests.txt
 
 # Line coverage of vtonbox/ is printed and must stay >= 85%.
 # pytest exits 5 when it collected no test: that is a failure here.
+# Tests run in TEST_WORKERS processes (pytest-xdist, one module per worker at a time);
+# each test uses one torch thread, so 2 workers fill the 2 CI cores.
+TEST_WORKERS ?= 2
 test: install
-	@$(PY) -m pytest tests -q --cov=vtonbox --cov-report=term:skip-covered \
-		--cov-fail-under=85; rc=$$?; \
+	@$(PY) -m pytest tests -q -n $(TEST_WORKERS) --dist loadscope --cov=vtonbox \
+		--cov-report=term:skip-covered --cov-fail-under=85; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo 'pytest collected no test: failing' >&2; exit 1; fi; exit $$rc
 
 # The main job: synthetic data -> 4 training stages -> evaluation -> result grid.

@@ -10,9 +10,10 @@ Parity, measured on this CPU (weight seed 0, smooth photo-like inputs, fp32):
   (try-on, warped cloth, warped mask, render, flow) is bit-identical (0.0) at 256x192 and
   at 512x384; the test requires <= 1e-5;
 * with vtonbox's own GEMM correlation the outputs differ only by float summation order:
-  flows <= 3.6e-7, images <= 1.9e-5 at 256x192 and <= 3.1e-5 at 512x384 (the bilinearly
-  warped binary mask turns ulp-level flow differences into up to
-  ``|d flow| * (W - 1) / 2``), so the GEMM check uses PF-AFN's tolerances.
+  flows <= 3.6e-7, images <= 1.9e-5 at 256x192 and <= 3.1e-5 at 512x384 (an AVX-512 CPU:
+  the warped mask 6.1e-5 at 512x384). The bilinearly warped binary mask turns ulp-level
+  flow differences into up to ``|d flow| * (W - 1) / 2``, so the mask's tolerance is
+  that bound at the flow tolerance; the other outputs use PF-AFN's tolerances.
 """
 import importlib.util
 import os.path as osp
@@ -464,8 +465,10 @@ def test_matches_official_forward_exactly_with_formula_correlation(outputs):
 def test_matches_official_forward_with_gemm_correlation(outputs):
     diffs = max_diffs(outputs['gemm'], outputs['reference'])
     assert diffs['flow'] <= GEMM_FLOW_TOL, diffs
-    for key in ('tryon', 'warped_cloth', 'warped_edge', 'rendered'):
+    for key in ('tryon', 'warped_cloth', 'rendered'):
         assert diffs[key] <= GEMM_IMAGE_TOL, diffs
+    width = outputs['reference']['flow'].shape[-1]
+    assert diffs['warped_edge'] <= GEMM_FLOW_TOL * (width - 1) / 2, diffs
 
 
 def test_random_weights_exercise_the_network(outputs):
