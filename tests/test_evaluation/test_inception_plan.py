@@ -104,3 +104,9 @@ def test_small_sample_warnings_follow_the_constants():
     assert small_sample_warning('KID', 100, 100) is None
     assert small_sample_warning('SSIM', 1, 1) is None
     assert image_counts('KID', 4, 3) == dict(generated=4, real=3, min_reliable=100)
+
+
+def test_weights_url_is_pytorch_fids():
+    # restated in vtonbox so that importing it does not import pytorch-fid's model code
+    from pytorch_fid.inception import FID_WEIGHTS_URL as PYTORCH_FID_URL
+    assert FID_WEIGHTS_URL == PYTORCH_FID_URL

@@ -125,3 +125,9 @@ def test_bad_weights_files(tmp_path):
     torch.save({'conv.weight': torch.zeros(1)}, foreign)
     with pytest.raises(EvaluationInputError, match="lack 'features.0.weight'"):
         build_lpips_alex(str(foreign))
+
+
+def test_alexnet_url_is_torchvisions():
+    # restated in vtonbox so that importing it does not import torchvision
+    import torchvision
+    assert ALEXNET_WEIGHTS_URL == torchvision.models.AlexNet_Weights.IMAGENET1K_V1.url

@@ -15,17 +15,14 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
-from pytorch_fid.inception import (
-    FID_WEIGHTS_URL,
-    FIDInceptionA,
-    FIDInceptionC,
-    FIDInceptionE_1,
-    FIDInceptionE_2,
-)
 
 from ..errors import EvaluationFileNotFoundError, EvaluationInputError
 
+#: Where pytorch-fid downloads its FID Inception weights from (its ``FID_WEIGHTS_URL``,
+#: restated so that importing this module does not import pytorch-fid and torchvision;
+#: a test checks that the two agree).
+FID_WEIGHTS_URL = ('https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/'
+                   'pt_inception-2015-12-05-6726825d.pth')
 #: File name pytorch-fid stores its weights under in the torch hub cache.
 FID_WEIGHTS_FILENAME = osp.basename(FID_WEIGHTS_URL)
 #: Side the FID Inception resizes every input to (bilinear, ``align_corners=False``).
@@ -107,12 +104,22 @@ def load_inception_state_dict(path: str) -> dict:
     return state_dict
 
 
-def build_fid_inception_trunk() -> torchvision.models.Inception3:
+def build_fid_inception_trunk() -> nn.Module:
     """pytorch-fid's ``fid_inception_v3()`` without the weight download.
 
     torchvision's Inception3 (1008 classes, no aux logits, no weight init) with the
     FID-specific blocks swapped in; weights are left at PyTorch's default init.
+    torchvision and pytorch-fid are imported here, when a trunk is built: importing
+    vtonbox (every tool start) does not pay for them.
     """
+    import torchvision
+    from pytorch_fid.inception import (
+        FIDInceptionA,
+        FIDInceptionC,
+        FIDInceptionE_1,
+        FIDInceptionE_2,
+    )
+
     trunk = torchvision.models.inception_v3(
         weights=None, num_classes=FID_NUM_CLASSES, aux_logits=False, init_weights=False)
     trunk.Mixed_5b = FIDInceptionA(192, pool_features=32)

@@ -26,13 +26,14 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-import torchvision
 from PIL import Image
 
 from ..errors import EvaluationFileNotFoundError, EvaluationInputError
 
-#: The torchvision ImageNet AlexNet the ``lpips`` package uses as its trunk.
-ALEXNET_WEIGHTS_URL = torchvision.models.AlexNet_Weights.IMAGENET1K_V1.url
+#: The torchvision ImageNet AlexNet the ``lpips`` package uses as its trunk (torchvision's
+#: ``AlexNet_Weights.IMAGENET1K_V1.url``, restated so that importing this module does not
+#: import torchvision; a test checks that the two agree).
+ALEXNET_WEIGHTS_URL = 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth'
 #: File name torchvision stores it under in the torch hub cache.
 ALEXNET_WEIGHTS_FILENAME = osp.basename(ALEXNET_WEIGHTS_URL)
 #: Backbone and linear-head version of the ``lpips`` package used.
@@ -236,6 +237,8 @@ def lpips_distance(model: torch.nn.Module, pred: np.ndarray, gt: np.ndarray,
 def save_random_alexnet_weights(path: str, seed: int = 0) -> str:
     """Save a randomly initialised torchvision AlexNet like ``alexnet-owt-7be5be79.pth``
     (for tests: the real file cannot be downloaded there); returns ``path``."""
+    import torchvision
+
     generator_state = torch.random.get_rng_state()
     try:
         torch.manual_seed(seed)

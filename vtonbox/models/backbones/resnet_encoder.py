@@ -2,7 +2,6 @@
 from typing import List, Sequence
 
 from torch import Tensor, nn
-from torchvision.models import resnet18
 
 from vtonbox.registry import MODELS
 
@@ -35,6 +34,7 @@ class ResNetEncoder(nn.Module):
                              f'got channels={list(channels)}')
         self.in_channels = in_channels
         self.out_channels = list(channels)
+        from torchvision.models import resnet18  # only when built: keeps imports light
         trunk = resnet18(weights=None)
         stem_conv = nn.Conv2d(in_channels, RESNET18_STAGE_CHANNELS[0], 7, stride=2,
                               padding=3, bias=False)
