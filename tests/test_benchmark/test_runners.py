@@ -1,10 +1,13 @@
 """The inference and training benchmark runners on tiny models (1-2 iterations; the
 numbers are not checked, only that everything is measured and reported)."""
 import json
+import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
+from tests.conftest import REPO_ROOT
 from tests.helpers.tiny_configs import TINY_SIZE, write_tiny_student_config
 from vtonbox.benchmark import (
     REQUIRED_KEYS,
@@ -49,7 +52,6 @@ def test_write_json_checks_keys(tmp_path):
 
 def test_training_config_has_no_external_weights(tmp_path):
     register_all_modules()
-    from mmengine.config import Config
     cfg = Config.fromfile(write_tiny_student_config(tmp_path))
     model_cfg = benchmark_model_config(cfg.model)
     assert 'init_cfg' not in model_cfg and model_cfg['teacher']['checkpoint'] is None
@@ -61,7 +63,6 @@ def test_training_config_has_no_external_weights(tmp_path):
 
 def test_train_step_benchmark(tmp_path):
     register_all_modules()
-    from mmengine.config import Config
     cfg = Config.fromfile(write_tiny_student_config(tmp_path))
     options = TrainOptions(batch_size=2, height=TINY_SIZE[0], width=TINY_SIZE[1], iters=1,
                            warmup=1, num_workers=0)
@@ -69,6 +70,20 @@ def test_train_step_benchmark(tmp_path):
     assert set(REQUIRED_KEYS) <= set(result)
     assert result['model'] == 'ParserFreeTryOn' and result['gflop_per_image'] > 0
     assert 0 <= result['data_wait_fraction'] < 1
+
+
+@pytest.mark.parametrize('config, layout', [
+    ('configs/viton_hd/synthetic/pfafn_warp.py', 'viton-hd'),
+    ('configs/dresscode/synthetic/pfafn_warp.py', 'dresscode')])
+def test_train_step_benchmark_writes_the_configs_layout(config, layout):
+    # The HD configs read VITON-HD / DressCode files: the benchmark's synthetic data must
+    # be in that layout (the stage-3 teacher with the dataset's condition channels runs).
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    options = TrainOptions(batch_size=1, height=64, width=64, iters=1, warmup=0,
+                           num_workers=0, flops=False)
+    result = run_train_benchmark(cfg, options)
+    assert result['synthetic_layout'] == layout and result['images_per_s'] > 0
 
 
 def test_compile_path_compares_with_eager(tiny_model, monkeypatch):

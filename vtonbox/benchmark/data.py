@@ -1,5 +1,6 @@
 """Inputs for the benchmarks: random try-on tensors, the synthetic test split, and a
-prefetching training dataloader over synthetic VITON data.
+prefetching training dataloader over synthetic data in the training dataset's layout
+(VITON, VITON-HD or DressCode).
 
 Training data comes from the config's own ``train_dataloader`` (dataset type, folder
 names, pipeline), pointed at a synthetic dataset and resized to the benchmark size,
@@ -19,6 +20,7 @@ from mmengine.dataset import pseudo_collate, worker_init_fn
 from mmengine.registry import FUNCTIONS
 from torch.utils.data import DataLoader
 
+from vtonbox.datasets.synthetic import make_synthetic
 from vtonbox.registry import DATASETS, MODELS
 
 #: Synthetic test split: folder names written by ``make_synthetic_viton`` and the
@@ -131,6 +133,19 @@ def build_train_loader(dataloader_cfg: dict, data_root: str, size: Tuple[int, in
 def endless(loader: DataLoader) -> Iterator:
     """Iterate ``loader`` epoch after epoch."""
     return itertools.chain.from_iterable(itertools.repeat(loader))
+
+
+def write_synthetic_train_data(out_dir: str, dataset_cfg: dict, num_train: int, seed: int,
+                               size: Tuple[int, int]) -> str:
+    """Synthetic data at ``size`` ``(H, W)`` in the layout the config's training dataset
+    reads (its class's ``LAYOUT``; DressCode: the config's ``category``), ``num_train``
+    training samples (per category). Returns the layout name."""
+    layout = DATASETS.get(dataset_cfg['type']).LAYOUT
+    extra = {}
+    if layout == 'dresscode':
+        extra['category'] = dataset_cfg.get('category', 'all')
+    make_synthetic(out_dir, layout, num_train, 0, seed, size[0], size[1], **extra)
+    return layout
 
 
 def samples_needed(batch_size: int, steps: int, epochs_allowed: int = 4) -> int:

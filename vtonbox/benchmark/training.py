@@ -1,5 +1,6 @@
 """Training benchmark: images/s of the full train step of a config's stage (teacher,
-losses, backward, optimizer update) with real data loading from synthetic VITON data.
+losses, backward, optimizer update) with real data loading from synthetic data in the
+layout of the config's training dataset (VITON, VITON-HD, DressCode).
 
 Weights that a real run loads from files (the frozen teacher, VGG19, the previous
 stage's ``init_cfg``) are random here: the speed does not depend on them, and the
@@ -18,12 +19,11 @@ from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from torch import nn
 
-from vtonbox.datasets import make_synthetic_viton
 from vtonbox.deploy import resolve_precision
 from vtonbox.registry import MODELS
 from vtonbox.utils.model_loading import offline_model_config
 
-from .data import build_train_loader, endless, samples_needed
+from .data import build_train_loader, endless, samples_needed, write_synthetic_train_data
 from .flops import count_flops
 from .inference import environment
 from .timing import load_average, peak_memory_mb, percentile_of, reset_peak_memory, synchronize
@@ -132,8 +132,9 @@ def run_train_benchmark(cfg: Config, options: TrainOptions) -> Dict[str, object]
     with tempfile.TemporaryDirectory(prefix='vtonbox_bench_') as tmp:
         data_root = options.data_root or tmp
         if options.data_root is None:
-            make_synthetic_viton(tmp, samples_needed(options.batch_size, steps), 0,
-                                 options.seed, options.height, options.width)
+            result['synthetic_layout'] = write_synthetic_train_data(
+                tmp, cfg.train_dataloader['dataset'], samples_needed(options.batch_size, steps),
+                options.seed, (options.height, options.width))
         loader = build_train_loader(cfg.train_dataloader, data_root,
                                     (options.height, options.width), options.batch_size,
                                     options.num_workers, device.type == 'cuda', options.seed)

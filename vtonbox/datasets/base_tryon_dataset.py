@@ -62,6 +62,9 @@ class BaseTryOnDataset(BaseDataset):
     DERIVED_PATH_KEYS: Dict[str, str] = {}
     #: Modality -> what to do when its folder is missing (layouts add their own).
     MISSING_FOLDER_HINTS: Dict[str, str] = {}
+    #: The files' layout (``datasets.synthetic.LAYOUTS``): which synthetic data the
+    #: dataset reads, e.g. in the training benchmark.
+    LAYOUT = 'viton'
 
     def __init__(self,
                  data_root: str = '',

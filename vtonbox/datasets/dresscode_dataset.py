@@ -51,6 +51,7 @@ class DressCodeDataset(VITONDataset):
     """
 
     METAINFO = dict(VITONDataset.METAINFO, source_parsing_classes=ATR_CLASSES)
+    LAYOUT = 'dresscode'
     MISSING_FOLDER_HINTS = MISSING_FOLDER_HINTS
 
     def __init__(self, data_root: str = '', category: Union[str, Sequence[str]] = 'all',

@@ -41,6 +41,7 @@ class VITONHDDataset(VITONDataset):
 
     METAINFO = dict(VITONDataset.METAINFO, source_parsing_classes=CIHP_CLASSES,
                     source_keypoints=BODY25_KEYPOINTS)
+    LAYOUT = 'viton-hd'
 
     def __init__(self, data_root: str = '', split: str = 'train', mode: str = 'auto',
                  densepose_format: str = 'rgb', data_prefix: Optional[Dict[str, str]] = None,
