@@ -15,17 +15,12 @@ Parity, measured on this CPU (weight seed 0, smooth photo-like inputs, fp32):
   flow differences into up to ``|d flow| * (W - 1) / 2``, so the mask's tolerance is
   that bound at the flow tolerance; the other outputs use PF-AFN's tolerances.
 """
-import importlib.util
-import os.path as osp
-import subprocess
-import sys
+from functools import partial
 
 import pytest
 import torch
-from mmengine.runner import load_checkpoint
-from torch import nn
 
-from tests.conftest import REPO_ROOT, tool_env
+from tests.helpers import converter_cases as cases
 from tests.helpers import dmvton_keys, official_fsvton, official_pfafn
 from tests.helpers import official_dmvton as official
 from tests.helpers.official_dmvton import GEN_FILE, WARP_FILE, random_official_state_dicts
@@ -36,25 +31,16 @@ from vtonbox.converters.official_weights import (
     PFAFN_SPEC,
     OfficialWeightsError,
     WeightsMismatchError,
-    build_model_from_config,
     check_official_inputs,
     convert_official_state_dicts,
-    official_to_vtonbox_keys,
-    vtonbox_to_official_key,
 )
 from vtonbox.models.backbones.mobilenet_v2_pyramid import DMVTON_PYRAMID_PREFIX_RENAMES
-from vtonbox.utils.cli import run_tool
-from vtonbox.utils.files import file_sha256
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'dmvton_to_vtonbox.py')
-PFAFN_TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
-CONFIG = osp.join(REPO_ROOT, 'configs', 'dmvton_student.py')
+CONFIG = cases.config_path('dmvton')
 #: Warp-file keys converted (388 in the file: 16 are repeats of the smoothing convs).
 NUM_WARP_KEYS, NUM_GEN_KEYS, NUM_FILE_WARP_KEYS = 372, 213, 388
 #: 2 pyramids x 4 repeats x (weight, bias).
 NUM_REPEATS = 16
-#: Seconds for the CLI subprocess (imports + building the model on a shared CPU).
-CLI_TIMEOUT = 300
 #: (H, W) of the parity checks (batch 1 each: the shared test CPU).
 PARITY_SIZES = [(256, 192), (512, 384)]
 #: vtonbox with the formula correlation vs the official forward (measured 0.0).
@@ -62,34 +48,10 @@ EXACT_TOL = 1e-5
 #: vtonbox with its GEMM correlation: float-order differences only (see module doc).
 GEMM_IMAGE_TOL = 5e-5
 GEMM_FLOW_TOL = 2e-6
-#: Guards that the random weights exercise the network (not saturated, not identity).
-MIN_MEAN_FLOW_PIXELS = 1.0
-MIN_RENDERED_STD = 0.05
-MAX_SATURATED_FRACTION = 0.01
-OUTPUT_KEYS = ('tryon', 'warped_cloth', 'warped_edge', 'rendered', 'flow')
 
-
-def load_tool(path=TOOL):
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
-@pytest.fixture(scope='module')
-def model():
-    return build_model_from_config(CONFIG)
-
-
-@pytest.fixture(scope='module')
-def official_zeros():
-    return random_official_state_dicts(zeros=True)
-
-
-@pytest.fixture
-def official_files(official_zeros):
-    warp, gen = official_zeros
-    return dict(warp), dict(gen)
+model, official_zeros, official_files = cases.official_fixtures(CONFIG,
+                                                                random_official_state_dicts)
+cli_error = partial(cases.cli_error, method='dmvton')
 
 
 def convert(warp, gen, model):
@@ -107,22 +69,17 @@ def test_spec_is_built_from_the_pyramid_and_head_tables():
     assert DMVTON_SPEC.ignored_warp_keys == ('aflow_net.weight',)
     assert [s.copies for s in DMVTON_SPEC.shared_copies] == [
         tuple(f'{p}smooth_layers.{i}.' for i in range(1, 5)) for p in official.PYRAMIDS]
-    parser = load_tool().parse_args(['--warp', 'w', '--gen', 'g', '--out', 'o'])
+    parser = cases.load_converter('dmvton').parse_args(['--warp', 'w', '--gen', 'g', '--out', 'o'])
     assert parser.config == 'configs/dmvton_student.py'
 
 
 def test_every_official_key_maps_onto_the_model(model, official_files):
     warp, gen = official_files
     assert (len(warp), len(gen)) == (NUM_FILE_WARP_KEYS, NUM_GEN_KEYS)
-    renamed, ignored, unknown = official_to_vtonbox_keys(warp, gen, DMVTON_SPEC)
-    assert not ignored and not unknown
-    assert set(renamed) == set(model.state_dict())
+    renamed = cases.check_keys_map_onto_model(model, warp, gen, DMVTON_SPEC)
     # the same mapping as the key/shape tests of the modules derive
     assert {k[len('warp_model.'):] for k in renamed if k.startswith('warp_model.')} == \
         set(dmvton_keys.mapped_warp_shapes())
-    for key in model.state_dict():  # the message helper inverts the mapping
-        part, official_key = vtonbox_to_official_key(key, DMVTON_SPEC).split(':', 1)
-        assert official_key in (warp if part == 'warp' else gen)
 
 
 def test_convert_maps_values_drops_training_filter_and_merges_repeats(model):
@@ -209,45 +166,21 @@ def test_dmvton_files_are_recognised_by_the_pfafn_converter(official_files):
 def save_official(folder, warp, gen, layout='training_state'):
     if layout == 'training_state':
         warp, gen = official.training_state(warp), official.training_state(gen)
-    torch.save(warp, folder / WARP_FILE)
-    torch.save(gen, folder / GEN_FILE)
-    return str(folder / WARP_FILE), str(folder / GEN_FILE)
-
-
-def cli_error(capsys, *argv, tool=TOOL):
-    """The one ``error:`` line (exit 2, no traceback) of the converter for ``argv``."""
-    capsys.readouterr()
-    status = run_tool(load_tool(tool).main, list(argv))
-    err = capsys.readouterr().err
-    assert status == 2 and 'Traceback' not in err, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), err
-    return lines[0]
+    return cases.save_pair(folder, warp, gen, WARP_FILE, GEN_FILE)
 
 
 @pytest.mark.parametrize('layout', ['training_state', 'state_dict'])
 def test_cli_end_to_end(tmp_path, capsys, layout):
     warp, gen = random_official_state_dicts(seed=1, training_filter=layout == 'state_dict')
     warp_path, gen_path = save_official(tmp_path, warp, gen, layout)
-    out = tmp_path / layout / 'dmvton_official.pth'
-    status = load_tool().main(['--warp', warp_path, '--gen', gen_path, '--out', str(out)])
-    printed = capsys.readouterr().out
-    assert status == 0
-    assert (f'mapped {NUM_WARP_KEYS} warp keys ({warp_path}) and {NUM_GEN_KEYS} generator '
-            f'keys ({gen_path}) onto ParserFreeTryOn of configs/dmvton_student.py; loaded '
-            'with strict=True') in printed
     ignored = 'warp:aflow_net.weight' if layout == 'state_dict' else 'none'
-    assert f'ignored input keys: {ignored}\n' in printed
+    printed, checkpoint, target = cases.check_cli_converts(
+        capsys, 'dmvton', warp_path, gen_path, tmp_path / layout / 'dmvton_official.pth',
+        NUM_WARP_KEYS, NUM_GEN_KEYS, ignored)
     assert (f'merged input keys: {NUM_REPEATS} repeats of shared modules, equal to their '
             'first copy (warp:image_mobile.smooth_layers.1.weight, ') in printed
-    checkpoint = torch.load(out, map_location='cpu', weights_only=True)
-    meta = checkpoint['meta']
-    assert meta['config'] == 'configs/dmvton_student.py'
-    assert 'CC BY-NC-SA 4.0' in meta['license']
-    assert len(meta['merged_keys']) == NUM_REPEATS
+    assert len(checkpoint['meta']['merged_keys']) == NUM_REPEATS
     assert len(checkpoint['state_dict']) == NUM_WARP_KEYS + NUM_GEN_KEYS
-    target = build_model_from_config(CONFIG)
-    load_checkpoint(target, str(out), map_location='cpu', strict=True, logger='silent')
     assert torch.equal(target.warp_model.cond_backbone.smooth_layer.bias,
                        warp['cond_mobile.smooth_layers.3.bias'])
     assert torch.equal(target.generator.dconv2.weight, gen['dconv2.weight'])
@@ -269,39 +202,23 @@ def test_cli_differing_smoothing_copies(tmp_path, official_files, capsys):
 
 def test_cli_swapped_inputs(tmp_path, official_files, capsys):
     warp_path, gen_path = save_official(tmp_path, *official_files)
-    out = tmp_path / 'o.pth'
-    line = cli_error(capsys, '--warp', gen_path, '--gen', warp_path, '--out', str(out))
-    assert line == ('error: --warp and --gen look swapped: --warp holds generator keys '
-                    '(backbone.features.*, dconv*, invres*, conv_last.*) and --gen warp keys '
-                    f'(image_mobile.*, aflow_net.*) ({gen_path}, {warp_path}): pass them the '
-                    'other way round: --warp dmvton_pf_warp.pt --gen dmvton_pf_gen.pt')
-    assert not out.exists()
+    cases.check_swapped_inputs(capsys, tmp_path, 'dmvton', warp_path, gen_path,
+                               'backbone.features.*, dconv*, invres*, conv_last.*',
+                               'image_mobile.*, aflow_net.*', 'dmvton_pf_warp.pt',
+                               'dmvton_pf_gen.pt')
 
 
 def test_cli_same_kind_twice(tmp_path, official_files, capsys):
     _, gen_path = save_official(tmp_path, *official_files)
-    line = cli_error(capsys, '--warp', gen_path, '--gen', gen_path, '--out',
-                     str(tmp_path / 'o.pth'))
-    assert line == (f'error: --warp holds generator weights too (keys like those of --gen) '
-                    f'({gen_path}): pass the official dmvton_pf_warp.pt as --warp')
+    cases.check_same_file_twice(capsys, tmp_path, 'dmvton', gen_path, '--warp', 'generator',
+                                'dmvton_pf_warp.pt')
 
 
 @pytest.mark.parametrize('layout', ['mmengine', 'state_dict'])
 def test_cli_already_converted_checkpoint(tmp_path, official_files, capsys, layout):
     warp, gen = official_files
     _, gen_path = save_official(tmp_path, warp, gen)
-    converted = tmp_path / 'dmvton_official.pth'
-    state = {f'warp_model.{k}': v for k, v in list(warp.items())[:3]}
-    state.update({f'generator.{k}': v for k, v in list(gen.items())[:3]})
-    torch.save(dict(state_dict=state, meta=dict(iter=1)) if layout == 'mmengine' else state,
-               converted)
-    line = cli_error(capsys, '--warp', str(converted), '--gen', gen_path, '--out',
-                     str(tmp_path / 'o.pth'))
-    what = ('it has `meta` and `state_dict`' if layout == 'mmengine'
-            else 'keys warp_model.*, generator.*')
-    assert line == (f'error: --warp is already converted ({what}): a vtonbox checkpoint '
-                    f'({converted}): no conversion needed; use it directly, e.g. python '
-                    f'tools/test.py configs/dmvton_student.py {converted}')
+    cases.check_already_converted(capsys, tmp_path, 'dmvton', warp, gen, gen_path, layout)
 
 
 def test_cli_pfafn_warp_file_points_to_the_pfafn_converter(tmp_path, official_files, capsys):
@@ -329,62 +246,32 @@ def test_cli_pfafn_generator_file_is_recognised(tmp_path, official_files, capsys
 
 def test_pfafn_cli_points_dmvton_files_to_this_converter(tmp_path, official_files, capsys):
     warp_path, gen_path = save_official(tmp_path, *official_files, 'state_dict')
-    line = cli_error(capsys, '--warp', warp_path, '--gen', gen_path, '--out',
-                     str(tmp_path / 'o.pth'), tool=PFAFN_TOOL)
-    assert line.startswith('error: --warp holds DM-VTON warp weights (image_mobile.*), not '
-                           'PF-AFN ones')
-    assert line.endswith('convert it with python tools/model_converters/dmvton_to_vtonbox.py '
-                         '(for configs/dmvton_student.py), or pass the PF-AFN '
-                         'warp_model_final.pth')
+    cases.check_pfafn_cli_redirects(capsys, tmp_path, warp_path, gen_path,
+                                    'DM-VTON warp weights (image_mobile.*)', 'dmvton')
 
 
 def test_cli_missing_config(tmp_path, capsys):
-    config = tmp_path / 'nope.py'
-    line = cli_error(capsys, '--warp', 'a.pt', '--gen', 'b.pt', '--out', 'o.pth',
-                     '--config', str(config))
-    assert line == (f'error: config file not found ({config}): check the path (the released '
-                    'weights fit configs/dmvton_student.py)')
+    cases.check_missing_config(capsys, tmp_path, 'dmvton', 'a.pt', 'b.pt', 'o.pth')
 
 
 def test_cli_missing_input_file(tmp_path, capsys):
     absent = tmp_path / 'absent.pt'
-    line = cli_error(capsys, '--warp', str(absent), '--gen', str(absent), '--out',
-                     str(tmp_path / 'o.pth'))
-    assert line == f'error: checkpoint not found ({absent}): check the path'
+    cases.check_missing_input(capsys, tmp_path, 'dmvton', absent, absent)
 
 
 def test_cli_subprocess_exits_nonzero_listing_keys(tmp_path, official_zeros):
-    warp, gen = official_zeros
-    torch.save(official.training_state({k: warp[k] for k in list(warp)[:2]}),
-               tmp_path / WARP_FILE)
-    torch.save(dict(gen, extra_head=torch.zeros(1)), tmp_path / GEN_FILE)
-    result = subprocess.run(
-        [sys.executable, TOOL, '--warp', str(tmp_path / WARP_FILE), '--gen',
-         str(tmp_path / GEN_FILE), '--out', str(tmp_path / 'out.pth')],
-        cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert 'Traceback' not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+    warp, gen = cases.truncated_with_extra_head(*official_zeros)
+    warp_path, gen_path = save_official(tmp_path, official.training_state(warp), gen,
+                                        'state_dict')
+    line = cases.cli_subprocess_error('dmvton', warp_path, gen_path, tmp_path / 'out.pth')
     missing = NUM_FILE_WARP_KEYS - 2
-    assert lines[0].startswith(
+    assert line.startswith(
         f'error: the official DM-VTON weights and the model do not match: {missing} missing '
         'key(s): warp:image_mobile.first_layer.1.bias, ')
-    assert f', ... and {missing - 4} more; 1 unexpected key(s): generator:extra_head' \
-        in lines[0]
-    assert not (tmp_path / 'out.pth').exists()
+    assert f', ... and {missing - 4} more; 1 unexpected key(s): generator:extra_head' in line
 
 
 # ----------------------------------------------------------------------------- parity
-class FormulaCorrelation(nn.Module):
-    """The facts' 49-shift correlation, swapped into AFlowNet for the exact check."""
-
-    out_channels = (2 * official_pfafn.MAX_DISPLACEMENT + 1) ** 2
-
-    def forward(self, first, second):
-        return official_pfafn.correlation(first, second)
-
-
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
     """Random official weights (training-state files, with the training filter),
@@ -392,78 +279,35 @@ def converted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('dmvton_weights')
     warp, gen = random_official_state_dicts(seed=0, training_filter=True)
     warp_path, gen_path = save_official(tmp, warp, gen)
-    out = tmp / 'dmvton_official.pth'
-    status = load_tool().main(['--warp', warp_path, '--gen', gen_path, '--out', str(out)])
-    assert status == 0
-    model = build_model_from_config(CONFIG)
-    load_checkpoint(model, str(out), map_location='cpu', strict=True, logger='silent')
-    return dict(warp=warp, gen=gen, model=model.eval(), out=out, warp_path=warp_path,
-                gen_path=gen_path)
-
-
-def vtonbox_forward(model, person, cloth, mask):
-    with torch.no_grad():
-        inputs = dict(person=person, cloth=cloth, cloth_mask=mask)
-        out = model.warp(inputs)
-        comp = model.render(inputs, out)
-    return dict(tryon=comp.tryon, warped_cloth=out.warped_cloth, warped_edge=out.warped_mask,
-                rendered=comp.rendered, flow=out.flow)
+    return cases.converted_case('dmvton', CONFIG, warp, gen, warp_path, gen_path,
+                                tmp / 'dmvton_official.pth')
 
 
 @pytest.fixture(scope='module', params=PARITY_SIZES, ids=lambda s: 'x'.join(map(str, s)))
 def outputs(request, converted):
-    height, width = request.param
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        person = official_pfafn.smooth_image(1, height, width, seed=1)
-        cloth = official_pfafn.smooth_image(1, height, width, seed=2)
-        mask = official_pfafn.blob_mask(1, height, width, seed=3)
-        model = converted['model']
-        reference = official.official_test_forward(converted['warp'], converted['gen'],
-                                                   person, cloth, mask)
-        gemm = vtonbox_forward(model, person, cloth, mask)
-        warper = model.warp_model.warper
-        own_correlation = warper.correlation
-        warper.correlation = FormulaCorrelation()
-        try:
-            formula = vtonbox_forward(model, person, cloth, mask)
-        finally:
-            warper.correlation = own_correlation
-    finally:
-        torch.set_num_threads(threads)
-    return dict(reference=reference, gemm=gemm, formula=formula)
-
-
-def max_diffs(ours, reference):
-    return {k: (ours[k] - reference[k]).abs().max().item() for k in OUTPUT_KEYS}
+    with cases.single_torch_thread():
+        return cases.official_comparison(converted, official.official_test_forward, 1,
+                                         *request.param)
 
 
 def test_converted_checkpoint_contents(converted):
-    checkpoint = torch.load(converted['out'], map_location='cpu', weights_only=True)
-    meta = checkpoint['meta']
-    assert meta['converted_from'] == dict(warp=WARP_FILE, generator=GEN_FILE)
-    assert meta['sha256'] == dict(warp=file_sha256(converted['warp_path']),
-                                  generator=file_sha256(converted['gen_path']))
-    assert meta['ignored_keys'] == ['warp:aflow_net.weight']
-    state, warp = checkpoint['state_dict'], converted['warp']
-    for ours, theirs in [
-            ('warp_model.cloth_backbone.smooth_layer.weight',
-             'image_mobile.smooth_layers.0.weight'),
-            ('warp_model.cond_backbone.top_layer.bias', 'cond_mobile.top_layer.bias'),
-            ('warp_model.warper.main_nets.1.4.weight', 'aflow_net.netMain.1.4.weight')]:
-        assert torch.equal(state[ours], warp[theirs]), ours
-    assert torch.equal(state['generator.invres1.conv.0.weight'],
-                       converted['gen']['invres1.conv.0.weight'])
+    checkpoint = cases.converted_checkpoint(converted, WARP_FILE, GEN_FILE)
+    assert checkpoint['meta']['ignored_keys'] == ['warp:aflow_net.weight']
+    state = checkpoint['state_dict']
+    cases.check_values_copied(state, converted['warp'], [
+        ('warp_model.cloth_backbone.smooth_layer.weight', 'image_mobile.smooth_layers.0.weight'),
+        ('warp_model.cond_backbone.top_layer.bias', 'cond_mobile.top_layer.bias'),
+        ('warp_model.warper.main_nets.1.4.weight', 'aflow_net.netMain.1.4.weight')])
+    cases.check_values_copied(state, converted['gen'], [
+        ('generator.invres1.conv.0.weight', 'invres1.conv.0.weight')])
 
 
 def test_matches_official_forward_exactly_with_formula_correlation(outputs):
-    diffs = max_diffs(outputs['formula'], outputs['reference'])
-    assert max(diffs.values()) <= EXACT_TOL, diffs
+    cases.check_all_within(outputs['formula'], outputs['reference'], EXACT_TOL)
 
 
 def test_matches_official_forward_with_gemm_correlation(outputs):
-    diffs = max_diffs(outputs['gemm'], outputs['reference'])
+    diffs = cases.max_diffs(outputs['gemm'], outputs['reference'])
     assert diffs['flow'] <= GEMM_FLOW_TOL, diffs
     for key in ('tryon', 'warped_cloth', 'rendered'):
         assert diffs[key] <= GEMM_IMAGE_TOL, diffs
@@ -472,14 +316,4 @@ def test_matches_official_forward_with_gemm_correlation(outputs):
 
 
 def test_random_weights_exercise_the_network(outputs):
-    reference = outputs['reference']
-    flow = reference['flow']
-    height, width = flow.shape[-2:]
-    identity = official_pfafn.apply_offset(flow.new_zeros(flow.shape)).permute(0, 3, 1, 2)
-    scale = torch.tensor([(width - 1) / 2, (height - 1) / 2]).view(1, 2, 1, 1)
-    assert ((flow - identity) * scale).abs().mean() > MIN_MEAN_FLOW_PIXELS
-    assert reference['rendered'].std() > MIN_RENDERED_STD
-    for key in ('tryon', 'rendered'):
-        assert (reference[key].abs() > 0.99).float().mean() < MAX_SATURATED_FRACTION
-    assert 0 < reference['warped_edge'].mean() < 1
-    assert not torch.allclose(reference['tryon'], reference['rendered'])
+    cases.check_random_weights_exercise_the_network(outputs['reference'])

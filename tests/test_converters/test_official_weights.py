@@ -1,16 +1,13 @@
 """Official PF-AFN weight converter: key mapping, validation errors, the CLI, and strict
 loading of vtonbox checkpoints (numeric parity: tests/test_models/test_tryon/)."""
 import argparse
-import importlib.util
-import os.path as osp
-import subprocess
-import sys
+from functools import partial
 
 import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
-from tests.conftest import REPO_ROOT, tool_env
+from tests.helpers import converter_cases as cases
 from tests.helpers.official_pfafn import (
     GEN_FILE,
     WARP_FILE,
@@ -21,14 +18,10 @@ from vtonbox.converters.official_weights import (
     WeightsMismatchError,
     build_model_from_config,
     convert_official_state_dicts,
-    official_to_vtonbox_keys,
-    vtonbox_to_official_key,
 )
-from vtonbox.utils.cli import run_tool
 from vtonbox.utils.model_loading import load_weights_strictly
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pfafn_to_vtonbox.py')
-CONFIG = osp.join(REPO_ROOT, 'configs', 'pfafn_student.py')
+CONFIG = cases.config_path('pfafn')
 #: A small ParserFreeTryOn (same structure, fewer channels) for checkpoint-loading tests.
 TINY_OPTIONS = {
     'model.generator.ngf': 4,
@@ -36,42 +29,15 @@ TINY_OPTIONS = {
     'model.warp_model.fpn.out_channels': 8,
     'model.warp_model.warper.hidden_channels': [4, 4, 4],
 }
-#: Seconds for the CLI subprocess (imports + building the model on a shared CPU).
-CLI_TIMEOUT = 300
 
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('pfafn_to_vtonbox', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
-@pytest.fixture(scope='module')
-def model():
-    return build_model_from_config(CONFIG)
-
-
-@pytest.fixture(scope='module')
-def official_zeros():
-    return random_official_state_dicts(zeros=True)
-
-
-@pytest.fixture
-def official(official_zeros):
-    warp, gen = official_zeros
-    return dict(warp), dict(gen)
+model, official_zeros, official = cases.official_fixtures(CONFIG, random_official_state_dicts)
+cli_error = partial(cases.cli_error, method='pfafn')
 
 
 def test_every_official_key_maps_onto_the_model(model, official):
     warp, gen = official
-    renamed, ignored, unknown = official_to_vtonbox_keys(warp, gen)
-    assert not ignored and not unknown
-    assert set(renamed) == set(model.state_dict())
+    cases.check_keys_map_onto_model(model, warp, gen)  # the default spec: PF-AFN
     assert (len(warp), len(gen)) == (420, 261)
-    for key in model.state_dict():  # the message helper inverts the mapping
-        part, official_key = vtonbox_to_official_key(key).split(':', 1)
-        assert official_key in (warp if part == 'warp' else gen)
 
 
 def test_convert_maps_values_and_ignores_training_filter(model, official):
@@ -151,14 +117,11 @@ def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, 
     warp, gen = official
     warp['aflow_net.weight'] = torch.zeros(4, 1, 3, 3)
     warp['aflow_net.netMain.0.6.bias'] = torch.tensor([0.25, 0.75])
-    torch.save(dict(state_dict={f'module.{k}': v for k, v in warp.items()}),
-               tmp_path / WARP_FILE)
-    torch.save(gen, tmp_path / GEN_FILE)
+    wrapped = dict(state_dict={f'module.{k}': v for k, v in warp.items()})
+    paths = cases.save_pair(tmp_path, wrapped, gen, WARP_FILE, GEN_FILE)
     out = tmp_path / 'converted.pth'
-    status = load_tool().main(['--warp', str(tmp_path / WARP_FILE), '--gen',
-                               str(tmp_path / GEN_FILE), '--out', str(out)])
+    cases.run_converter('pfafn', *paths, out)
     printed = capsys.readouterr().out
-    assert status == 0
     assert 'mapped 420 warp keys' in printed and '261 generator keys' in printed
     assert 'ignored input keys: warp:aflow_net.weight' in printed
     tiny = build_model_from_config(CONFIG, TINY_OPTIONS)  # wrong size: strict load fails
@@ -170,23 +133,10 @@ def test_cli_round_trip_accepts_wrapped_and_prefixed_inputs(tmp_path, official, 
                        torch.tensor([0.25, 0.75]))
 
 
-def cli_error(capsys, *argv):
-    """The one ``error:`` line (exit 2, no traceback) of the converter for ``argv``."""
-    capsys.readouterr()
-    status = run_tool(load_tool().main, list(argv))
-    err = capsys.readouterr().err
-    assert status == 2 and 'Traceback' not in err, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('error: '), err
-    return lines[0]
-
-
 def test_cli_missing_input_file(tmp_path, capsys):
-    absent, gen, out = tmp_path / 'absent.pth', tmp_path / GEN_FILE, tmp_path / 'out.pth'
+    absent, gen = tmp_path / 'absent.pth', tmp_path / GEN_FILE
     torch.save({'model.model.0.weight': torch.zeros(1)}, gen)
-    line = cli_error(capsys, '--warp', str(absent), '--gen', str(gen), '--out', str(out))
-    assert line == f'error: checkpoint not found ({absent}): check the path'
-    assert not out.exists()
+    cases.check_missing_input(capsys, tmp_path, 'pfafn', absent, gen)
 
 
 def test_cli_unsafe_input_file(tmp_path, capsys):
@@ -199,12 +149,8 @@ def test_cli_unsafe_input_file(tmp_path, capsys):
 
 
 def test_cli_missing_config_is_found_before_loading_inputs(tmp_path, capsys):
-    config = tmp_path / 'nope.py'
-    line = cli_error(capsys, '--warp', str(tmp_path / 'a.pth'), '--gen',
-                     str(tmp_path / 'b.pth'), '--out', str(tmp_path / 'o.pth'),
-                     '--config', str(config))
-    assert line == (f'error: config file not found ({config}): check the path (the released '
-                    'weights fit configs/pfafn_student.py)')
+    cases.check_missing_config(capsys, tmp_path, 'pfafn', str(tmp_path / 'a.pth'),
+                               str(tmp_path / 'b.pth'), str(tmp_path / 'o.pth'))
 
 
 def test_cli_bad_cfg_options(tmp_path, capsys):
@@ -214,63 +160,36 @@ def test_cli_bad_cfg_options(tmp_path, capsys):
 
 
 def test_cli_swapped_inputs(tmp_path, official, capsys):
-    warp, gen = official
-    torch.save(warp, tmp_path / WARP_FILE)
-    torch.save(gen, tmp_path / GEN_FILE)
-    warp_path, gen_path = str(tmp_path / WARP_FILE), str(tmp_path / GEN_FILE)
-    line = cli_error(capsys, '--warp', gen_path, '--gen', warp_path, '--out',
-                     str(tmp_path / 'out.pth'))
-    assert line == ('error: --warp and --gen look swapped: --warp holds generator keys '
-                    '(model.*) and --gen warp keys (image_features.*, aflow_net.*) '
-                    f'({gen_path}, {warp_path}): pass them the other way round: --warp '
-                    'warp_model_final.pth --gen gen_model_final.pth')
-    assert 'missing key' not in line and not (tmp_path / 'out.pth').exists()
+    warp_path, gen_path = cases.save_pair(tmp_path, *official, WARP_FILE, GEN_FILE)
+    line = cases.check_swapped_inputs(capsys, tmp_path, 'pfafn', warp_path, gen_path,
+                                      'model.*', 'image_features.*, aflow_net.*',
+                                      'warp_model_final.pth', 'gen_model_final.pth')
+    assert 'missing key' not in line
 
 
 def test_cli_same_kind_twice(tmp_path, official, capsys):
-    warp, _ = official
-    torch.save(warp, tmp_path / WARP_FILE)
-    path = str(tmp_path / WARP_FILE)
-    line = cli_error(capsys, '--warp', path, '--gen', path, '--out', str(tmp_path / 'o.pth'))
-    assert line == (f'error: --gen holds warp weights too (keys like those of --warp) '
-                    f'({path}): pass the official gen_model_final.pth as --gen')
+    warp_path, _ = cases.save_pair(tmp_path, *official, WARP_FILE, GEN_FILE)
+    cases.check_same_file_twice(capsys, tmp_path, 'pfafn', warp_path, '--gen', 'warp',
+                                'gen_model_final.pth')
 
 
 @pytest.mark.parametrize('layout', ['mmengine', 'state_dict'])
 def test_cli_already_converted_checkpoint(tmp_path, official, capsys, layout):
     warp, gen = official
-    torch.save(gen, tmp_path / GEN_FILE)
-    converted = tmp_path / 'pfafn_official.pth'
-    state = {f'warp_model.{k}': v for k, v in list(warp.items())[:3]}
-    state.update({f'generator.{k}': v for k, v in list(gen.items())[:3]})
-    torch.save(dict(state_dict=state, meta=dict(iter=1)) if layout == 'mmengine' else state,
-               converted)
-    line = cli_error(capsys, '--warp', str(converted), '--gen', str(tmp_path / GEN_FILE),
-                     '--out', str(tmp_path / 'o.pth'))
-    assert line.startswith('error: --warp is already converted (')
-    assert line.endswith(f'a vtonbox checkpoint ({converted}): no conversion needed; use it '
-                         f'directly, e.g. python tools/test.py configs/pfafn_student.py '
-                         f'{converted}')
+    _, gen_path = cases.save_pair(tmp_path, warp, gen, WARP_FILE, GEN_FILE)
+    line = cases.check_already_converted(capsys, tmp_path, 'pfafn', warp, gen, gen_path,
+                                         layout)
     assert 'missing key' not in line
 
 
 def test_cli_subprocess_exits_nonzero_listing_keys(tmp_path, official_zeros):
-    warp, gen = official_zeros
-    torch.save({k: warp[k] for k in list(warp)[:2]}, tmp_path / WARP_FILE)
-    torch.save(dict(gen, extra_head=torch.zeros(1)), tmp_path / GEN_FILE)
-    result = subprocess.run(
-        [sys.executable, TOOL, '--warp', str(tmp_path / WARP_FILE), '--gen',
-         str(tmp_path / GEN_FILE), '--out', str(tmp_path / 'out.pth')],
-        cwd=REPO_ROOT, env=tool_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT)
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert 'Traceback' not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith('error: the official PF-AFN weights and the model do not '
-                               'match: 418 missing key(s): '
-                               'warp:image_features.encoders.0.0.block.0.running_mean, ')
-    assert ', ... and 414 more; 1 unexpected key(s): generator:extra_head' in lines[0]
-    assert not (tmp_path / 'out.pth').exists()
+    paths = cases.save_pair(tmp_path, *cases.truncated_with_extra_head(*official_zeros),
+                            WARP_FILE, GEN_FILE)
+    line = cases.cli_subprocess_error('pfafn', *paths, tmp_path / 'out.pth')
+    assert line.startswith('error: the official PF-AFN weights and the model do not '
+                           'match: 418 missing key(s): '
+                           'warp:image_features.encoders.0.0.block.0.running_mean, ')
+    assert ', ... and 414 more; 1 unexpected key(s): generator:extra_head' in line
 
 
 @pytest.fixture

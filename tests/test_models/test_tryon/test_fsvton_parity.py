@@ -27,31 +27,24 @@ The random weights keep the flows at a few pixels (see ``official_fsvton``): wit
 flows of tens of pixels, the same ulp-level differences grow through the ten flow
 compositions (static form: 8e-4 with undamped cloth features).
 """
-import importlib.util
 import math
-import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
-from mmengine.runner import load_checkpoint
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import converter_cases as cases
 from tests.helpers import official_fsvton as official
 from tests.helpers import official_pfafn
 from vtonbox.apis import TryOnInferencer
 from vtonbox.apis.inputs import load_mask, load_photo
 from vtonbox.benchmark.accuracy import psnr_db
-from vtonbox.converters.official_weights import build_model_from_config
 from vtonbox.deploy import FastParserFreeTryOn
 from vtonbox.models.ops.modulated_conv import ModulatedConv2d
-from vtonbox.utils.files import file_sha256
 
-TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'fsvton_to_vtonbox.py')
-CONFIG = osp.join(REPO_ROOT, 'configs', 'fsvton_student.py')
+CONFIG = cases.config_path('fsvton')
 BATCH, HEIGHT, WIDTH = 2, official.HEIGHT, official.WIDTH
-OUTPUT_KEYS = ('tryon', 'warped_cloth', 'warped_edge', 'rendered', 'flow')
 IMAGE_KEYS = ('tryon', 'warped_cloth', 'warped_edge', 'rendered')
 #: Upstream's grouped modulation vs the official forward (measured 0.0).
 EXACT_TOL = 1e-5
@@ -66,46 +59,21 @@ UINT8_TOL = 1
 BF16_MIN_PSNR_DB = 35.0
 #: A size the upstream head cannot run (its (8, 6) style kernel); vtonbox pools.
 LARGE_SIZE = (512, 384)
-#: Guards that the random weights exercise the network (not saturated, not identity).
-MIN_MEAN_FLOW_PIXELS = 1.0
-MIN_RENDERED_STD = 0.05
-MAX_SATURATED_FRACTION = 0.01
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('fsvton_to_vtonbox', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 @pytest.fixture(autouse=True)
 def single_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def load_model(out, cfg_options=None):
-    model = build_model_from_config(CONFIG, cfg_options)
-    load_checkpoint(model, str(out), map_location='cpu', strict=True, logger='silent')
-    return model.eval()
+    with cases.single_torch_thread():
+        yield
 
 
 @pytest.fixture(scope='module')
 def converted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('fsvton_weights')
     warp, gen = official.random_official_state_dicts(seed=0, training_filter=True)
-    warp_path, gen_path = tmp / official.WARP_FILE, tmp / official.GEN_FILE
-    torch.save(warp, warp_path)
-    torch.save(gen, gen_path)
-    out = tmp / 'fsvton_official.pth'
-    status = load_tool().main(['--warp', str(warp_path), '--gen', str(gen_path),
-                               '--out', str(out)])
-    assert status == 0
-    return dict(warp=warp, gen=gen, model=load_model(out), out=out, warp_path=warp_path,
-                gen_path=gen_path)
+    warp_path, gen_path = cases.save_pair(tmp, warp, gen, official.WARP_FILE, official.GEN_FILE)
+    return cases.converted_case('fsvton', CONFIG, warp, gen, warp_path, gen_path,
+                                tmp / 'fsvton_official.pth')
 
 
 def photo(seed):
@@ -143,52 +111,35 @@ def reference(converted, pairs):
                                           inputs['cloth_mask'])
 
 
-def vtonbox_forward(model, inputs):
-    with torch.no_grad():
-        out = model.warp(inputs)
-        comp = model.render(inputs, out)
-    return dict(tryon=comp.tryon, warped_cloth=out.warped_cloth, warped_edge=out.warped_mask,
-                rendered=comp.rendered, flow=out.flow)
-
-
-def max_diffs(ours, reference):
-    return {k: (ours[k] - reference[k]).abs().max().item() for k in ours}
-
-
 def test_converted_checkpoint_contents(converted):
-    checkpoint = torch.load(converted['out'], map_location='cpu', weights_only=True)
+    checkpoint = cases.converted_checkpoint(converted, official.WARP_FILE, official.GEN_FILE)
     meta = checkpoint['meta']
-    assert meta['converted_from'] == dict(warp=official.WARP_FILE, generator=official.GEN_FILE)
-    assert meta['sha256'] == dict(warp=file_sha256(str(converted['warp_path'])),
-                                  generator=file_sha256(str(converted['gen_path'])))
     assert meta['ignored_keys'] == ['warp:aflow_net.weight']
     assert meta['config'] == 'configs/fsvton_student.py'
     assert 'CC BY-NC-SA 4.0' in meta['license']
     state, warp = checkpoint['state_dict'], converted['warp']
     assert len(state) == len(warp) - 1 + len(converted['gen']) == 464 + 261
-    for ours, theirs in [
-            ('warp_model.warper.style_nets.3.conv0.mlp_class_std.linear.weight_orig',
-             'aflow_net.netStyle.3.conv0.mlp_class_std.linear.weight_orig'),
-            ('warp_model.warper.flow_nets.4.conv1.bias', 'aflow_net.netF.4.conv1.bias'),
-            ('warp_model.warper.cloth_style.0.weight', 'aflow_net.image_style.0.weight'),
-            ('warp_model.warper.refine_nets.2.6.weight', 'aflow_net.netRefine.2.6.weight'),
-            ('warp_model.cloth_fpn.smooth.1.weight', 'image_FPN.smooth.1.weight')]:
-        assert torch.equal(state[ours], warp[theirs]), ours
+    cases.check_values_copied(state, warp, [
+        ('warp_model.warper.style_nets.3.conv0.mlp_class_std.linear.weight_orig',
+         'aflow_net.netStyle.3.conv0.mlp_class_std.linear.weight_orig'),
+        ('warp_model.warper.flow_nets.4.conv1.bias', 'aflow_net.netF.4.conv1.bias'),
+        ('warp_model.warper.cloth_style.0.weight', 'aflow_net.image_style.0.weight'),
+        ('warp_model.warper.refine_nets.2.6.weight', 'aflow_net.netRefine.2.6.weight'),
+        ('warp_model.cloth_fpn.smooth.1.weight', 'image_FPN.smooth.1.weight')])
 
 
 def test_matches_official_forward_exactly_with_grouped_modulation(converted, pairs,
                                                                   reference):
-    model = load_model(converted['out'],
-                       {'model.warp_model.warper.grouped_modulation': True})
+    model = cases.load_converted(CONFIG, converted['out'],
+                                 {'model.warp_model.warper.grouped_modulation': True})
     assert all(m.grouped for m in model.modules() if isinstance(m, ModulatedConv2d))
-    diffs = max_diffs(vtonbox_forward(model, pairs['inputs']), reference)
-    assert max(diffs.values()) <= EXACT_TOL, diffs
+    cases.check_all_within(cases.vtonbox_forward(model, pairs['inputs']), reference, EXACT_TOL)
 
 
 def test_matches_official_forward_with_static_modulation(converted, pairs, reference):
     model = converted['model']
     assert not any(m.grouped for m in model.modules() if isinstance(m, ModulatedConv2d))
-    diffs = max_diffs(vtonbox_forward(model, pairs['inputs']), reference)
+    diffs = cases.max_diffs(cases.vtonbox_forward(model, pairs['inputs']), reference)
     assert diffs['flow'] <= STATIC_FLOW_TOL, diffs
     for key in IMAGE_KEYS:
         assert diffs[key] <= STATIC_IMAGE_TOL, diffs
@@ -203,8 +154,7 @@ def test_inferencer_fast_graph_matches_official_forward(pairs, reference):
                                        fast.encode_cloth(inputs['cloth'], inputs['cloth_mask']))
     ours = dict(tryon=pred.tryon, warped_cloth=pred.warped_cloth,
                 warped_edge=pred.warped_mask, rendered=pred.rendered)
-    diffs = max_diffs(ours, reference)
-    assert max(diffs.values()) <= FAST_IMAGE_TOL, diffs
+    cases.check_all_within(ours, reference, FAST_IMAGE_TOL)
     results = inferencer(pairs['people'], pairs['cloths'], pairs['masks'], batch_size=BATCH)
     for result, expected in zip(results, reference['tryon']):
         expected = ((expected + 1) * 127.5).round().clamp(0, 255).permute(1, 2, 0)
@@ -229,7 +179,7 @@ def test_runs_at_512x384(converted):
     inputs = dict(person=official_pfafn.smooth_image(1, height, width, seed=4),
                   cloth=official_pfafn.smooth_image(1, height, width, seed=5),
                   cloth_mask=official_pfafn.blob_mask(1, height, width, seed=6))
-    out = vtonbox_forward(converted['model'], inputs)
+    out = cases.vtonbox_forward(converted['model'], inputs)
     assert out['flow'].shape == (1, 2, height, width)
     for key in IMAGE_KEYS:
         assert out[key].shape[-2:] == (height, width)
@@ -238,12 +188,4 @@ def test_runs_at_512x384(converted):
 
 
 def test_random_weights_exercise_the_network(reference):
-    flow = reference['flow']
-    identity = official_pfafn.apply_offset(flow.new_zeros(flow.shape)).permute(0, 3, 1, 2)
-    scale = torch.tensor([(WIDTH - 1) / 2, (HEIGHT - 1) / 2]).view(1, 2, 1, 1)
-    assert ((flow - identity) * scale).abs().mean() > MIN_MEAN_FLOW_PIXELS
-    assert reference['rendered'].std() > MIN_RENDERED_STD
-    for key in ('tryon', 'rendered'):
-        assert (reference[key].abs() > 0.99).float().mean() < MAX_SATURATED_FRACTION
-    assert 0 < reference['warped_edge'].mean() < 1
-    assert not torch.allclose(reference['tryon'], reference['rendered'])
+    cases.check_random_weights_exercise_the_network(reference)
