@@ -34,7 +34,6 @@ import copy
 import datetime
 import gc
 import json
-import math
 import os
 import os.path as osp
 import platform
@@ -59,6 +58,7 @@ from .data import samples_needed
 from .gpu_tests import run_gpu_tests, skipped_tests
 from .inference import InferenceOptions, run_inference_benchmark
 from .peak import conv_peak_gflops, machine_peaks
+from .report import format_number
 from .training import TrainOptions, run_train_benchmark
 
 #: The tool the report names as its author.
@@ -428,13 +428,8 @@ def environment(device: torch.device) -> dict:
 
 
 def _fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return '-'
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        return f'{value:.{digits}g}' if abs(value) < 1000 else f'{value:.0f}'
-    return str(value)
+    """A report cell: significant digits below 1000, whole numbers from there."""
+    return format_number(value, digits, fixed_from=1000, fixed_digits=0)
 
 
 #: The markdown tables: row kind, title, header line, alignment line.

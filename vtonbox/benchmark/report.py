@@ -10,14 +10,20 @@ REQUIRED_KEYS = ('images_per_s', 'latency_ms_p50', 'latency_ms_p95', 'peak_mem_m
                  'gflop_per_image', 'device', 'precision', 'batch_size')
 
 
-def _fmt(value) -> str:
+def format_number(value, digits: int = 3, fixed_from: float = 100,
+                  fixed_digits: int = 1) -> str:
+    """A table cell: ``-`` for None, floats with ``digits`` significant digits below
+    ``fixed_from`` and ``fixed_digits`` decimals from there on, anything else as str."""
     if value is None:
         return '-'
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return f'{value:.3g}' if abs(value) < 100 else f'{value:.1f}'
+        if abs(value) < fixed_from:
+            return f'{value:.{digits}g}'
+        return f'{value:.{fixed_digits}f}'
     return str(value)
+
 
 
 #: Width of the first column of the summary table (wider when a label needs it).
@@ -27,7 +33,7 @@ LABEL_WIDTH = 12
 def _row(name: str, result: Dict[str, object], width: int = LABEL_WIDTH) -> str:
     keys = ('images_per_s', 'images_per_s_median', 'latency_ms_p50', 'latency_ms_p95',
             'peak_mem_mb', 'gflop_per_s', 'fraction_of_peak')
-    return f'{name:<{width}}' + ''.join(f'{_fmt(result.get(key)):>16}' for key in keys)
+    return f'{name:<{width}}' + ''.join(f'{format_number(result.get(key)):>16}' for key in keys)
 
 
 def summary_lines(result: Dict[str, object]) -> List[str]:
@@ -51,12 +57,12 @@ def summary_lines(result: Dict[str, object]) -> List[str]:
                 'speedup_vs_reference_cpu_time', 'correlation_share_of_warp',
                 'data_wait_fraction', 'peak_gflop_per_s', 'equality_vs_reference'):
         if result.get(key) is not None:
-            lines.append(f'{key}: {_fmt(result[key])}')
+            lines.append(f'{key}: {format_number(result[key])}')
     lines += _split_lines('', result)
     for name, part in result.get('compare', {}).items():
-        lines.append(f'{name}: main is {_fmt(part["speedup_of_main"])}x as fast '
-                     f'(median {_fmt(part["speedup_of_main_median"])}x), '
-                     f'GFLOP/image {_fmt(part.get("gflop_per_image"))}')
+        lines.append(f'{name}: main is {format_number(part["speedup_of_main"])}x as fast '
+                     f'(median {format_number(part["speedup_of_main_median"])}x), '
+                     f'GFLOP/image {format_number(part.get("gflop_per_image"))}')
         lines += _split_lines(f'{name}: ', part)
     return lines
 
