@@ -58,7 +58,7 @@ def test_required_missing_weights_fail(empty_hub):
         plan_inception_metrics(_specs(), required=['KID'])
     assert error.value.what == 'FID Inception weights not found'
     assert error.value.file == empty_hub
-    assert 'put it there (the torch hub cache' in error.value.todo
+    assert f'put {FID_WEIGHTS_FILENAME} there (the torch hub cache' in error.value.todo
     assert '--inception-weights PATH' in error.value.todo
 
 

@@ -123,7 +123,8 @@ def test_eval_folders_skips_fid_kid_without_weights(folders, tmp_path):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and 'Traceback' not in proc.stderr, proc.stderr
     assert lines[0].startswith(f'warning: skipping FID, KID: FID Inception weights not found '
-                               f'({hub}): put it there (the torch hub cache')
+                               f'({hub}): put {FID_WEIGHTS_FILENAME} there (the torch hub '
+                               'cache')
     assert '--inception-weights PATH' in lines[0] and '--require fid,kid' in lines[0]
     record = json.loads(out.read_text())
     assert set(record['metrics']) == {'SSIM', 'PSNR'}
@@ -143,8 +144,8 @@ def test_require_fails_before_reading_images(folders, no_hub_weights, capsys, mo
                                 '--require', 'kid,fid'])
     err = capsys.readouterr().err
     assert code == 2 and 'Traceback' not in err
-    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights}): put it '
-                          'there') and err.count('\n') == 1
+    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights}): put '
+                          f'{FID_WEIGHTS_FILENAME} there') and err.count('\n') == 1
     assert '--inception-weights PATH' in err
 
 

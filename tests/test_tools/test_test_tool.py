@@ -147,7 +147,8 @@ def test_test_tool_skips_fid_kid_without_weights(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if line.startswith('warning:')]
     assert len(warnings) == 1 and result.stderr.count('skipping FID') == 1, result.stderr
     assert warnings[0].startswith(f'warning: skipping FID, KID: FID Inception weights not '
-                                  f'found ({hub}): put it there (the torch hub cache')
+                                  f'found ({hub}): put {FID_WEIGHTS_FILENAME} there (the torch '
+                                  'hub cache')
     assert ('--cfg-options test_evaluator.0.inception_weights=PATH '
             'test_evaluator.1.inception_weights=PATH') in warnings[0]
     record = json.loads(out.read_text())
@@ -220,8 +221,8 @@ def test_require_fid_without_weights_fails_at_start(tool, tiny_config, no_hub_we
                                                     tmp_path, capsys):
     code, err = _run(tool, [tiny_config, tmp_path / 'missing.pth', '--require', 'fid'], capsys)
     assert code == 2 and 'Traceback' not in err and err.count('\n') == 1
-    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights}): put it '
-                          'there (the torch hub cache')
+    assert err.startswith(f'error: FID Inception weights not found ({no_hub_weights}): put '
+                          f'{FID_WEIGHTS_FILENAME} there (the torch hub cache')
     assert '--cfg-options test_evaluator.0.inception_weights=PATH' in err
 
 

@@ -8,7 +8,6 @@ from a local file only. The module's ``state_dict`` is key-for-key the one of
 pytorch-fid's ``InceptionV3``, so features, and therefore FID, agree with
 ``python -m pytorch_fid`` on the same images.
 """
-import os.path as osp
 from typing import Optional
 
 import numpy as np
@@ -16,15 +15,21 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..errors import EvaluationFileNotFoundError, EvaluationInputError
+from ..errors import EvaluationInputError
+from .weight_files import LocalWeights
 
 #: Where pytorch-fid downloads its FID Inception weights from (its ``FID_WEIGHTS_URL``,
 #: restated so that importing this module does not import pytorch-fid and torchvision;
 #: a test checks that the two agree).
 FID_WEIGHTS_URL = ('https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/'
                    'pt_inception-2015-12-05-6726825d.pth')
+#: How a metric is given another weights file (quoted in the errors).
+FID_WEIGHTS_OPTION = '`inception_weights=` of the FID/KID metric'
+#: The weights file, read from pytorch-fid's place in the torch hub cache.
+FID_INCEPTION_WEIGHTS = LocalWeights('FID Inception weights', FID_WEIGHTS_URL, 'pytorch-fid',
+                                     FID_WEIGHTS_OPTION)
 #: File name pytorch-fid stores its weights under in the torch hub cache.
-FID_WEIGHTS_FILENAME = osp.basename(FID_WEIGHTS_URL)
+FID_WEIGHTS_FILENAME = FID_INCEPTION_WEIGHTS.filename
 #: Side the FID Inception resizes every input to (bilinear, ``align_corners=False``).
 FID_INPUT_SIZE = (299, 299)
 #: Dimension of the pool3 features.
@@ -44,10 +49,10 @@ __all__ = [
 
 def default_inception_weights_path() -> str:
     """Where pytorch-fid keeps its weights: ``<torch.hub.get_dir()>/checkpoints/<file>``."""
-    return osp.join(torch.hub.get_dir(), 'checkpoints', FID_WEIGHTS_FILENAME)
+    return FID_INCEPTION_WEIGHTS.default_path()
 
 
-def inception_weights_todo(option: str = '`inception_weights=` of the FID/KID metric',
+def inception_weights_todo(option: str = FID_WEIGHTS_OPTION,
                            missing: Optional[str] = None) -> str:
     """What to do about missing FID Inception weights (the "what to do" of the error).
 
@@ -57,16 +62,11 @@ def inception_weights_todo(option: str = '`inception_weights=` of the FID/KID me
         missing (str, optional): the file that was looked for (the message then does not
             repeat the hub cache path when that was it).
     """
-    hub = default_inception_weights_path()
-    where = ('put it there' if missing is not None and osp.abspath(missing) == osp.abspath(hub)
-             else f'put {FID_WEIGHTS_FILENAME} at {hub}')
-    return (f'{where} (the torch hub cache, shared with pytorch-fid) or pass its path with '
-            f'{option}; vtonbox never downloads it: fetch it on a connected machine from '
-            f'{FID_WEIGHTS_URL}')
+    return FID_INCEPTION_WEIGHTS.todo(option, missing)
 
 
 def resolve_inception_weights(path: Optional[str] = None,
-                              option: str = '`inception_weights=` of the FID/KID metric') -> str:
+                              option: str = FID_WEIGHTS_OPTION) -> str:
     """Absolute path of the FID Inception weights; never downloads.
 
     Args:
@@ -78,11 +78,7 @@ def resolve_inception_weights(path: Optional[str] = None,
         EvaluationFileNotFoundError: (a ``FileNotFoundError``) naming the file, where to put
             it and where to get it.
     """
-    candidate = path if path is not None else default_inception_weights_path()
-    if not osp.isfile(candidate):
-        raise EvaluationFileNotFoundError('FID Inception weights not found', candidate,
-                                          inception_weights_todo(option, candidate))
-    return osp.abspath(candidate)
+    return FID_INCEPTION_WEIGHTS.resolve(path, option)
 
 
 def load_inception_state_dict(path: str) -> dict:
@@ -91,17 +87,7 @@ def load_inception_state_dict(path: str) -> dict:
     Raises:
         EvaluationInputError: empty, truncated or not a PyTorch file.
     """
-    todo = f'fetch {FID_WEIGHTS_FILENAME} again from {FID_WEIGHTS_URL}'
-    if osp.getsize(path) == 0:
-        raise EvaluationInputError('FID Inception weights file is empty', path, todo)
-    try:
-        state_dict = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception:  # any failure of torch.load is about the file's bytes
-        raise EvaluationInputError('FID Inception weights are not a PyTorch file (truncated or '
-                                   'corrupt)', path, todo) from None
-    if not isinstance(state_dict, dict):
-        raise EvaluationInputError('FID Inception weights hold no state dict', path, todo)
-    return state_dict
+    return FID_INCEPTION_WEIGHTS.load_state_dict(path)
 
 
 def build_fid_inception_trunk() -> nn.Module:

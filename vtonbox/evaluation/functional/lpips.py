@@ -19,7 +19,6 @@ do. Two conventions (:data:`LPIPS_RESIZE_CONVENTIONS`):
   which is what HR-VITON's ``evaluate.py`` does with ``transforms.Resize((128, 128))`` on
   PIL images.
 """
-import os.path as osp
 import warnings
 from importlib.metadata import PackageNotFoundError, version
 from typing import Optional, Sequence, Tuple, Union
@@ -28,14 +27,20 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import EvaluationFileNotFoundError, EvaluationInputError
+from ..errors import EvaluationInputError
+from .weight_files import LocalWeights
 
 #: The torchvision ImageNet AlexNet the ``lpips`` package uses as its trunk (torchvision's
 #: ``AlexNet_Weights.IMAGENET1K_V1.url``, restated so that importing this module does not
 #: import torchvision; a test checks that the two agree).
 ALEXNET_WEIGHTS_URL = 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth'
+#: How the metric is given another weights file (quoted in the errors).
+ALEXNET_WEIGHTS_OPTION = 'backbone_weights=PATH to the LPIPS metric'
+#: The weights file, read from torchvision's place in the torch hub cache.
+ALEXNET_WEIGHTS = LocalWeights('LPIPS AlexNet weights', ALEXNET_WEIGHTS_URL, 'torchvision',
+                               ALEXNET_WEIGHTS_OPTION)
 #: File name torchvision stores it under in the torch hub cache.
-ALEXNET_WEIGHTS_FILENAME = osp.basename(ALEXNET_WEIGHTS_URL)
+ALEXNET_WEIGHTS_FILENAME = ALEXNET_WEIGHTS.filename
 #: Backbone and linear-head version of the ``lpips`` package used.
 LPIPS_NET = 'alex'
 LPIPS_HEADS_VERSION = '0.1'
@@ -95,10 +100,10 @@ def lpips_provenance(weights_file: str, resize: Optional[Sequence[int]] = None) 
 
 def default_alexnet_weights_path() -> str:
     """Where torchvision keeps the AlexNet: ``<torch.hub.get_dir()>/checkpoints/<file>``."""
-    return osp.join(torch.hub.get_dir(), 'checkpoints', ALEXNET_WEIGHTS_FILENAME)
+    return ALEXNET_WEIGHTS.default_path()
 
 
-def alexnet_weights_todo(option: str = 'backbone_weights=PATH to the LPIPS metric',
+def alexnet_weights_todo(option: str = ALEXNET_WEIGHTS_OPTION,
                          missing: Optional[str] = None) -> str:
     """What to do about missing AlexNet weights (the "what to do" of the error).
 
@@ -106,28 +111,18 @@ def alexnet_weights_todo(option: str = 'backbone_weights=PATH to the LPIPS metri
         option (str): how the caller passes another weights file.
         missing (str, optional): the file looked for (the hub path is not repeated then).
     """
-    hub = default_alexnet_weights_path()
-    where = (f'put {ALEXNET_WEIGHTS_FILENAME} there'
-             if missing is not None and osp.abspath(missing) == osp.abspath(hub)
-             else f'put {ALEXNET_WEIGHTS_FILENAME} at {hub}')
-    return (f'{where} (the torch hub cache, shared with torchvision) or pass {option}; '
-            f'vtonbox never downloads it: fetch it on a connected machine from '
-            f'{ALEXNET_WEIGHTS_URL}')
+    return ALEXNET_WEIGHTS.todo(option, missing)
 
 
 def resolve_alexnet_weights(path: Optional[str] = None,
-                            option: str = 'backbone_weights=PATH to the LPIPS metric') -> str:
+                            option: str = ALEXNET_WEIGHTS_OPTION) -> str:
     """Absolute path of the AlexNet backbone weights; never downloads.
 
     Raises:
         EvaluationFileNotFoundError: (a ``FileNotFoundError``) naming the file, where to
             put it and where to get it.
     """
-    candidate = path if path is not None else default_alexnet_weights_path()
-    if not osp.isfile(candidate):
-        raise EvaluationFileNotFoundError('LPIPS AlexNet weights not found', candidate,
-                                          alexnet_weights_todo(option, candidate))
-    return osp.abspath(candidate)
+    return ALEXNET_WEIGHTS.resolve(path, option)
 
 
 def load_alexnet_backbone(path: str) -> dict:
@@ -137,16 +132,8 @@ def load_alexnet_backbone(path: str) -> dict:
     Raises:
         EvaluationInputError: empty, corrupt, or not an AlexNet state dict.
     """
-    todo = f'fetch {ALEXNET_WEIGHTS_FILENAME} again from {ALEXNET_WEIGHTS_URL}'
-    if osp.getsize(path) == 0:
-        raise EvaluationInputError('LPIPS AlexNet weights file is empty', path, todo)
-    try:
-        state_dict = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception:  # any failure of torch.load is about the file's bytes
-        raise EvaluationInputError('LPIPS AlexNet weights are not a PyTorch file (truncated '
-                                   'or corrupt)', path, todo) from None
-    if not isinstance(state_dict, dict):
-        raise EvaluationInputError('LPIPS AlexNet weights hold no state dict', path, todo)
+    state_dict = ALEXNET_WEIGHTS.load_state_dict(path)
+    todo = ALEXNET_WEIGHTS.refetch_todo()
     trunk = {}
     for index, piece in _ALEX_CONV_SLICES.items():
         for kind in ('weight', 'bias'):
