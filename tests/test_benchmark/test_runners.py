@@ -39,6 +39,9 @@ def test_inference_with_reference(tiny_model, tmp_path, monkeypatch):
     assert result['fraction_of_peak'] == pytest.approx(result['gflop_per_s'] / 100.0)
     assert result['reference']['fraction_of_peak'] > 0
     assert result['speedup_vs_fast_fp32'] > 0 and 'images_per_s' in result['fast_fp32']
+    # one call's own memory: the peak above what the process held when it started
+    assert result['call_mem_mb'] == pytest.approx(result['peak_mem_mb'] - result['start_mem_mb'])
+    assert 0 <= result['call_mem_mb'] < result['peak_mem_mb']
     path = tmp_path / 'out.json'
     write_json(result, str(path))
     assert json.loads(path.read_text())['batch_size'] == 2
@@ -84,6 +87,7 @@ def test_train_step_benchmark_writes_the_configs_layout(config, layout):
                            num_workers=0, flops=False)
     result = run_train_benchmark(cfg, options)
     assert result['synthetic_layout'] == layout and result['images_per_s'] > 0
+    assert 0 < result['call_mem_mb'] < result['peak_mem_mb']
 
 
 def test_compile_path_compares_with_eager(tiny_model, monkeypatch):

@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from vtonbox.benchmark.timing import (
+    call_memory_mb,
+    current_memory_mb,
     load_average,
     peak_memory_mb,
     percentile_of,
@@ -57,3 +59,17 @@ def test_time_callables_interleave():
     assert order == ['a', 'b'] * 3
     assert set(timings) == {'a', 'b'} and len(timings['b'].latencies_s) == 2
     assert timings['a'].cpu_s >= 0 and timings['a'].items_per_call == 2
+
+
+def test_call_memory_is_the_peak_above_the_start():
+    device = torch.device('cpu')
+    if not reset_peak_memory(device):
+        pytest.skip('no /proc/self/clear_refs: only the lifetime peak is readable')
+    start = current_memory_mb(device)
+    # the process RSS (whether a new block raises it depends on what the allocator
+    # already holds, so only the reading and the arithmetic are checked here)
+    assert start == pytest.approx(psutil.Process().memory_info().rss / 2 ** 20, abs=64)
+    peak, _ = peak_memory_mb(device)
+    assert peak >= start - 1
+    assert call_memory_mb(peak, start) == peak - start
+    assert call_memory_mb(peak, None) is None

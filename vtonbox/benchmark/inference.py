@@ -16,7 +16,15 @@ from .flops import FlopCount, count_flops
 from .graphs import build_graph
 from .peak import machine_peaks
 from .profiling import correlation_share_of_warp, module_groups_of, module_time_split
-from .timing import load_average, peak_memory_mb, percentile_of, reset_peak_memory, time_callables
+from .timing import (
+    call_memory_mb,
+    current_memory_mb,
+    load_average,
+    peak_memory_mb,
+    percentile_of,
+    reset_peak_memory,
+    time_callables,
+)
 
 MS_PER_S = 1000.0
 #: Percentiles reported for the per-batch latency.
@@ -70,9 +78,11 @@ def measure(calls: Dict[str, Callable[[], object]], options: InferenceOptions,
             results[name]['first_call_s'] = time.perf_counter() - start
         for name, call in calls.items():
             reset_peak_memory(device)
+            start_mem = current_memory_mb(device)
             call()
-            results[name]['peak_mem_mb'], results[name]['peak_mem_kind'] = \
-                peak_memory_mb(device)
+            peak, results[name]['peak_mem_kind'] = peak_memory_mb(device)
+            results[name].update(peak_mem_mb=peak, start_mem_mb=start_mem,
+                                 call_mem_mb=call_memory_mb(peak, start_mem))
         timings = time_callables(calls, options.iters, max(options.warmup - 1, 0),
                                  options.batch_size, device)
     for name, timing in timings.items():

@@ -147,6 +147,29 @@ def peak_memory_mb(device: torch.device) -> Tuple[float, str]:
     return peak / KIB_PER_MIB ** 2, 'ru_maxrss'
 
 
+def current_memory_mb(device: torch.device) -> Optional[float]:
+    """Memory held now, in the unit of :func:`peak_memory_mb`: the process RSS (``VmRSS``)
+    on CPU, ``torch.cuda.memory_allocated`` on GPU; None where it cannot be read.
+    ``peak - current`` around one call is that call's own working memory (activations,
+    workspaces), without the weights and the process baseline."""
+    if device.type == 'cuda':
+        return torch.cuda.memory_allocated(device) / KIB_PER_MIB ** 2
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / KIB_PER_MIB
+    except OSError:
+        pass
+    return None
+
+
+def call_memory_mb(peak: float, start: Optional[float]) -> Optional[float]:
+    """Peak memory above the memory held when the measured calls started (None when the
+    start is unknown)."""
+    return None if start is None else peak - start
+
+
 def load_average() -> Optional[Tuple[float, float, float]]:
     """1, 5 and 15 minute load averages (None where the OS has none)."""
     try:

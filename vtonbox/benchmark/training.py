@@ -26,7 +26,15 @@ from vtonbox.utils.model_loading import offline_model_config
 from .data import build_train_loader, endless, samples_needed, write_synthetic_train_data
 from .flops import count_flops
 from .inference import environment
-from .timing import load_average, peak_memory_mb, percentile_of, reset_peak_memory, synchronize
+from .timing import (
+    call_memory_mb,
+    current_memory_mb,
+    load_average,
+    peak_memory_mb,
+    percentile_of,
+    reset_peak_memory,
+    synchronize,
+)
 
 MS_PER_S = 1000.0
 #: Networks that ``--compile`` wraps in ``torch.compile`` when the model has them.
@@ -151,6 +159,7 @@ def _time_steps(model, optim_wrapper, batches, options: TrainOptions,
     synchronize(device)
     warmup_s = time.perf_counter() - start
     reset_peak_memory(device)
+    start_mem = current_memory_mb(device)
     step_s, wait_s = [], []
     cpu_start = time.process_time()
     for _ in range(options.iters):
@@ -170,7 +179,8 @@ def _time_steps(model, optim_wrapper, batches, options: TrainOptions,
                   latency_ms_p95=MS_PER_S * percentile_of(step_s, 95),
                   latency_ms_mean=MS_PER_S * total / options.iters,
                   data_wait_fraction=sum(wait_s) / total, warmup_s=warmup_s,
-                  peak_mem_mb=peak, peak_mem_kind=peak_kind)
+                  peak_mem_mb=peak, peak_mem_kind=peak_kind, start_mem_mb=start_mem,
+                  call_mem_mb=call_memory_mb(peak, start_mem))
     result['gflop_per_image'] = None
     if options.flops:
         batch = next(batches)
