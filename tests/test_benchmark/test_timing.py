@@ -1,3 +1,5 @@
+import mmap
+
 import numpy as np
 import psutil
 import pytest
@@ -38,11 +40,17 @@ def test_peak_memory_and_reset():
     # The process may have peaked higher before (e.g. an earlier test in this worker):
     # restart the peak from the current RSS first, so that the block makes the peak.
     resettable = reset_peak_memory(device)
-    block = torch.ones(256, 1024, 1024, dtype=torch.uint8)  # 256 MiB, touched
+    # 256 MiB mapped straight from the system and touched: freeing it surely lowers the
+    # RSS (a tensor may come from heap memory the process keeps after freeing it,
+    # depending on what ran before in this process)
+    block = mmap.mmap(-1, 256 * 2 ** 20)
+    pages = np.frombuffer(block, dtype=np.uint8)
+    pages[:] = 1
     with_block, kind = peak_memory_mb(device)
     assert kind in ('rss_hwm', 'ru_maxrss')
     assert with_block >= psutil.Process().memory_info().rss / 2 ** 20 - 1
-    del block
+    del pages
+    block.close()
     if resettable and reset_peak_memory(device):  # Linux: restarts from the current RSS
         assert peak_memory_mb(device)[0] < with_block - 128
 
