@@ -24,6 +24,16 @@ def tool_env(extra_pythonpath=()):
     return env
 
 
+@pytest.fixture(autouse=True, scope='module')
+def registered_modules():
+    """vtonbox's modules in the registries and ``vtonbox`` as the default scope, as every
+    tool sets them up, before each test module (pytest-xdist runs modules in any order, and
+    tests that run tools in-process reset the default scope, so no module may rely on the
+    state an earlier one left)."""
+    from vtonbox.utils import register_all_modules
+    register_all_modules()
+
+
 @pytest.fixture
 def repo_root():
     return REPO_ROOT

@@ -5,17 +5,10 @@ import pytest
 
 from vtonbox.datasets import make_synthetic_viton
 from vtonbox.datasets.synthetic import make_synthetic
-from vtonbox.utils import register_all_modules
 
 NUM_TRAIN, NUM_TEST = 4, 2
 HEIGHT, WIDTH = 128, 96
 SEED = 0
-
-
-@pytest.fixture(autouse=True, scope='session')
-def registered():
-    """Pipelines name transforms without the ``vtonbox.`` scope, as the configs do."""
-    register_all_modules()
 
 
 @pytest.fixture(scope='session')

@@ -138,14 +138,12 @@ def endless(loader: DataLoader) -> Iterator:
 def write_synthetic_train_data(out_dir: str, dataset_cfg: dict, num_train: int, seed: int,
                                size: Tuple[int, int]) -> str:
     """Synthetic data at ``size`` ``(H, W)`` in the layout the config's training dataset
-    reads (its class's ``LAYOUT``; DressCode: the config's ``category``), ``num_train``
-    training samples (per category). Returns the layout name."""
-    layout = DATASETS.get(dataset_cfg['type']).LAYOUT
-    extra = {}
-    if layout == 'dresscode':
-        extra['category'] = dataset_cfg.get('category', 'all')
-    make_synthetic(out_dir, layout, num_train, 0, seed, size[0], size[1], **extra)
-    return layout
+    reads (its class's ``LAYOUT`` and ``synthetic_options``, e.g. DressCode's categories),
+    ``num_train`` training samples (per category). Returns the layout name."""
+    dataset_type = DATASETS.get(dataset_cfg['type'])
+    make_synthetic(out_dir, dataset_type.LAYOUT, num_train, 0, seed, size[0], size[1],
+                   **dataset_type.synthetic_options(dataset_cfg))
+    return dataset_type.LAYOUT
 
 
 def samples_needed(batch_size: int, steps: int, epochs_allowed: int = 4) -> int:

@@ -25,7 +25,6 @@ def format_number(value, digits: int = 3, fixed_from: float = 100,
     return str(value)
 
 
-
 #: Width of the first column of the summary table (wider when a label needs it).
 LABEL_WIDTH = 12
 

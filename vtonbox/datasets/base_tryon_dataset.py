@@ -66,6 +66,12 @@ class BaseTryOnDataset(BaseDataset):
     #: dataset reads, e.g. in the training benchmark.
     LAYOUT = 'viton'
 
+    @classmethod
+    def synthetic_options(cls, dataset_cfg: dict) -> dict:
+        """Keyword arguments of the synthetic-data writer of ``LAYOUT`` that make data
+        this dataset config reads (``datasets.synthetic.make_synthetic``); none here."""
+        return {}
+
     def __init__(self,
                  data_root: str = '',
                  data_prefix: Optional[Dict[str, str]] = None,

@@ -54,6 +54,11 @@ class DressCodeDataset(VITONDataset):
     LAYOUT = 'dresscode'
     MISSING_FOLDER_HINTS = MISSING_FOLDER_HINTS
 
+    @classmethod
+    def synthetic_options(cls, dataset_cfg: dict) -> dict:
+        """The configured categories (``'all'`` by default) are the ones written."""
+        return dict(category=dataset_cfg.get('category', 'all'))
+
     def __init__(self, data_root: str = '', category: Union[str, Sequence[str]] = 'all',
                  split: str = 'train',
                  mode: str = 'auto', folders: Optional[Dict[str, str]] = None,

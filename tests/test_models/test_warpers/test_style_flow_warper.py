@@ -10,7 +10,6 @@ from tests.helpers.warp_inputs import feature_pyramids, warp_batch
 from vtonbox.models.warpers import FlowWarpModel, StyleFlowWarper, WarpOutput
 from vtonbox.models.warpers.style_flow_warper import OFFICIAL_KEY_RENAMES
 from vtonbox.registry import MODELS
-from vtonbox.utils import register_all_modules
 
 #: aflow_net.* names and shapes of the released FS-VTON warp checkpoint.
 KEYS_FILE = osp.join(osp.dirname(__file__), '..', '..', 'data', 'fsvton_aflow_keys.txt')
@@ -18,12 +17,6 @@ SMALL_WARPER = dict(type='StyleFlowWarper', style_channels=4, style_net_channels
                     flow_net_channels=8, refine_channels=[8, 8, 8])
 SMALL = dict(encoder=dict(type='FeatureEncoder', channels=[4, 8, 8, 8, 8]),
              fpn=dict(type='RefinePyramid', out_channels=8), warper=SMALL_WARPER)
-
-
-@pytest.fixture(autouse=True, scope='module')
-def registered():
-    """Configs name modules without the ``vtonbox.`` scope, as the tools do."""
-    register_all_modules()
 
 
 def small_model(warper=None):
