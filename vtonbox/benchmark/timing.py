@@ -166,8 +166,10 @@ def current_memory_mb(device: torch.device) -> Optional[float]:
 
 def call_memory_mb(peak: float, start: Optional[float]) -> Optional[float]:
     """Peak memory above the memory held when the measured calls started (None when the
-    start is unknown)."""
-    return None if start is None else peak - start
+    start is unknown). The kernel updates ``VmHWM`` lazily, so a peak read after a call
+    that allocated nothing new can be a few KiB below the RSS read at its start: the
+    peak is at least the start, so the result is never negative."""
+    return None if start is None else max(peak, start) - start
 
 
 def load_average() -> Optional[Tuple[float, float, float]]:
